@@ -1,0 +1,1 @@
+//! Image formats and transports: references, manifests, registry client, docker-save / OCI layout import and export.
