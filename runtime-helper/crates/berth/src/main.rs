@@ -1,4 +1,41 @@
-//! `berth`: the engine's command line (and, later, its daemon).
+//! `berth`: the engine's command line. Flags and environment are read here, once, into
+//! `GlobalOpts`; the subcommands live in one module per family.
+mod container_cmds;
+mod image_cmds;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "berth", version, about = "The Berth container engine")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOpts,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand sees.
+#[derive(clap::Args, Clone, Debug)]
+pub struct GlobalOpts {
+    /// Root of the image and container store.
+    #[arg(long, global = true, env = "BERTH_ROOT", default_value = "/var/lib/berth")]
+    pub root: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Container(container_cmds::ContainerCommand),
+    #[command(flatten)]
+    Image(image_cmds::ImageCommand),
+}
+
 fn main() {
-    println!("berth: not yet");
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Container(c) => container_cmds::run(&cli.global, c),
+        Command::Image(c) => image_cmds::run(&cli.global, c),
+    };
+    std::process::exit(code);
 }
