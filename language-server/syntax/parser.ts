@@ -1,0 +1,538 @@
+/**
+ * Dockerfile parser with BuildKit's semantics (frontend/dockerfile/parser), error
+ * tolerant: it never throws, it returns a tree plus errors, and every node carries
+ * document offsets. Where BuildKit aborts the whole parse, we record an error and go on.
+ */
+import type {
+  Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, KeyValue, Span, SyntaxError, Word,
+} from './ast';
+import { computeLineStarts, isSpace, isWs, trimSpaceBounds } from './text';
+
+const ALLOWED_DIRECTIVES = new Set(['syntax', 'escape', 'check']);
+const DIRECTIVE_RE = /^#[ \t\f\r]*([a-zA-Z][a-zA-Z0-9]*)[ \t\f\r]*=[ \t\f\r]*(.+?)[ \t\f\r]*$/;
+const HEREDOC_INSTRUCTIONS = new Set(['RUN', 'COPY', 'ADD']);
+const HEREDOC_RE = /^(\d*)<<(-?)([^<]*)$/;
+
+interface Seg {
+  log: number;
+  doc: number;
+  len: number;
+}
+
+function makeToDoc(segs: Seg[]): (i: number) => number {
+  if (segs.length === 1) {
+    const s = segs[0];
+    return (i) => s.doc + Math.min(Math.max(i, 0), s.len);
+  }
+  return (i: number) => {
+    let lo = 0;
+    let hi = segs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segs[mid].log <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    // skip zero-length segments that share the same logical start
+    const s = segs[lo];
+    return s.doc + Math.min(Math.max(i - s.log, 0), s.len);
+  };
+}
+
+export function parse(text: string): Dockerfile {
+  const lineStarts = computeLineStarts(text);
+  const n = lineStarts.length;
+  const lineEnd = (i: number): number => {
+    let e = i + 1 < n ? lineStarts[i + 1] - 1 : text.length;
+    if (e > lineStarts[i] && text.charCodeAt(e - 1) === 13) e--;
+    return e;
+  };
+  const errors: SyntaxError[] = [];
+  const directives: Directive[] = [];
+  const comments: Comment[] = [];
+  const instructions: Instruction[] = [];
+  let escape = '\\';
+  let escCode = 92;
+
+  // parser directives
+  let dirLine = 0;
+  let dirDone = false;
+  const seen = new Set<string>();
+  const directiveCheck = (ts: number, end: number): void => {
+    dirLine++;
+    if (dirDone) return;
+    const s = text.slice(ts, end);
+    if (dirLine === 1 && s.startsWith('#!')) return;
+    const m = DIRECTIVE_RE.exec(s);
+    if (!m) {
+      dirDone = true;
+      return;
+    }
+    const name = m[1].toLowerCase();
+    if (!ALLOWED_DIRECTIVES.has(name)) {
+      dirDone = true;
+      return;
+    }
+    const value = m[2];
+    const vStart = ts + s.lastIndexOf(value);
+    const d: Directive = { name, value, start: ts, end, valueSpan: { start: vStart, end: vStart + value.length } };
+    if (seen.has(name)) {
+      errors.push({ start: ts, end, message: `only one ${name} parser directive can be used`, code: 'DuplicateDirective' });
+      return;
+    }
+    seen.add(name);
+    if (name === 'escape') {
+      if (value !== '`' && value !== '\\') {
+        errors.push({ ...d.valueSpan, message: `invalid escape token '${value}' does not match \` or \\`, code: 'InvalidEscapeToken' });
+      } else {
+        escape = value;
+        escCode = value.charCodeAt(0);
+      }
+    }
+    directives.push(d);
+  };
+
+  /** BuildKit's trimContinuationCharacter: returns the new end, or -1 if no continuation */
+  const trimCont = (start: number, end: number): number => {
+    let p = end - 1;
+    while (p >= start && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p--;
+    if (p >= start && text.charCodeAt(p) === escCode && (p === start || text.charCodeAt(p - 1) !== escCode)) return p;
+    return -1;
+  };
+
+  let pending: Comment[] = [];
+  let i = 0;
+  while (i < n) {
+    let s = lineStarts[i];
+    const e = lineEnd(i);
+    if (i === 0 && text.charCodeAt(0) === 0xfeff) s++;
+    let ts = s;
+    while (ts < e && isSpace(text.charCodeAt(ts))) ts++;
+    const isComment = ts < e && text.charCodeAt(ts) === 35;
+    directiveCheck(ts, e);
+    if (isComment) {
+      const [a, b] = trimSpaceBounds(text, ts + 1, e);
+      const c: Comment = { start: ts, end: e, text: text.slice(a, b) };
+      comments.push(c);
+      if (c.text === '') pending = [];
+      else pending.push(c);
+    }
+    const startLine = i;
+    i++;
+    const firstEnd = isComment ? ts : e;
+    let cEnd = trimCont(ts, firstEnd);
+    let isEnd = cEnd < 0;
+    if (isEnd) cEnd = firstEnd;
+    if (isEnd && cEnd === ts) continue;
+
+    const segs: Seg[] = [{ log: 0, doc: ts, len: cEnd - ts }];
+    const lineSpans: Span[] = [{ start: ts, end: e }];
+    let logical = text.slice(ts, cEnd);
+    let emptyContinuation = false;
+    let lastLine = startLine;
+    let instrEnd = e;
+    while (!isEnd && i < n) {
+      const s2 = lineStarts[i];
+      const e2 = lineEnd(i);
+      let t2 = s2;
+      while (t2 < e2 && isSpace(text.charCodeAt(t2))) t2++;
+      directiveCheck(t2, e2);
+      lastLine = i;
+      instrEnd = e2;
+      i++;
+      if (t2 < e2 && text.charCodeAt(t2) === 35) {
+        comments.push({ start: t2, end: e2, text: text.slice(...trimSpaceBounds(text, t2 + 1, e2)) });
+        continue;
+      }
+      if (t2 === e2) {
+        emptyContinuation = true;
+        continue;
+      }
+      let c2 = trimCont(s2, e2);
+      isEnd = c2 < 0;
+      if (isEnd) c2 = e2;
+      lineSpans.push({ start: s2, end: e2 });
+      segs.push({ log: logical.length, doc: s2, len: c2 - s2 });
+      logical += text.slice(s2, c2);
+    }
+    const toDoc = makeToDoc(segs);
+    const inst = parseInstruction(logical, 0, logical.length, toDoc, escape, errors);
+    inst.start = ts;
+    inst.end = instrEnd;
+    inst.startLine = startLine;
+    inst.endLine = lastLine;
+    inst.emptyContinuation = emptyContinuation;
+    inst.prevComments = pending;
+    inst.lineSpans = lineSpans;
+    pending = [];
+
+    const hdInst = inst.name === 'ONBUILD' && inst.sub ? inst.sub : inst;
+    if (HEREDOC_INSTRUCTIONS.has(hdInst.name) && !hdInst.json && logical.includes('<<')) {
+      for (const h of heredocsFromLine(logical, toDoc)) {
+        const bodyStart = i < n ? lineStarts[i] : text.length;
+        let content = '';
+        let terminated = false;
+        while (i < n) {
+          const s3 = lineStarts[i];
+          const e3 = lineEnd(i);
+          i++;
+          lastLine = i - 1;
+          instrEnd = e3;
+          let t3 = s3;
+          if (h.chomp) while (t3 < e3 && text.charCodeAt(t3) === 9) t3++;
+          if (e3 - t3 === h.name.length && text.startsWith(h.name, t3)) {
+            terminated = true;
+            h.terminatorSpan = { start: s3, end: e3 };
+            h.contentSpan = { start: bodyStart, end: Math.max(bodyStart, s3 - 1) };
+            break;
+          }
+          content += text.slice(s3, e3) + '\n';
+        }
+        if (!terminated) {
+          h.contentSpan = { start: bodyStart, end: text.length };
+          errors.push({ start: h.nameSpan.start, end: h.nameSpan.end, message: `unterminated heredoc ${h.name}`, code: 'UnterminatedHeredoc' });
+        }
+        h.content = content;
+        h.end = instrEnd;
+        hdInst.heredocs.push(h);
+      }
+      inst.end = instrEnd;
+      inst.endLine = lastLine;
+    }
+    instructions.push(inst);
+  }
+  if (instructions.length === 0) {
+    errors.push({ start: 0, end: 0, message: 'file with no instructions', code: 'NoInstructions' });
+  }
+  return { text, directives, escape, instructions, comments, errors, lineStarts };
+}
+
+function spanOf(toDoc: (i: number) => number, ls: number, le: number): Span {
+  if (le <= ls) {
+    const p = toDoc(ls);
+    return { start: p, end: p };
+  }
+  return { start: toDoc(ls), end: toDoc(le - 1) + 1 };
+}
+
+function parseInstruction(
+  L: string, from: number, to: number, toDoc: (i: number) => number, escape: string, errors: SyntaxError[],
+): Instruction {
+  const [a, b] = trimSpaceBounds(L, from, to);
+  let k = a;
+  while (k < b && !isWs(L.charCodeAt(k))) k++;
+  const keyword = L.slice(a, k);
+  const name = keyword.toUpperCase();
+  let r = k;
+  while (r < b && isWs(L.charCodeAt(r))) r++;
+  const { flags, restStart } = extractBuilderFlags(L, r, b, toDoc);
+  const [rs, re] = trimSpaceBounds(L, restStart, b);
+  const inst: Instruction = {
+    keyword, name, keywordSpan: spanOf(toDoc, a, k), flags,
+    rest: L.slice(rs, re), restSpan: spanOf(toDoc, rs, re),
+    args: [], json: false, pairs: [], heredocs: [], prevComments: [],
+    start: toDoc(a), end: toDoc(b), startLine: 0, endLine: 0, emptyContinuation: false, lineSpans: [],
+    logical: L, toDoc,
+  };
+  const err = (message: string, code: string, ls = rs, le = re): void => {
+    const sp = spanOf(toDoc, ls, le);
+    if (sp.start === sp.end) Object.assign(sp, spanOf(toDoc, a, k));
+    errors.push({ ...sp, message, code });
+  };
+  const maybeJSON = (ls: number, le: number, toList: boolean): void => {
+    const j = parseJSON(L, ls, le, toDoc);
+    if (j === 'notStringArray') {
+      err('when using JSON array syntax, arrays must be comprised of strings only', 'JSONNotStringArray', ls, le);
+      inst.json = true;
+      return;
+    }
+    if (j) {
+      inst.args.push(...j);
+      inst.json = true;
+      return;
+    }
+    if (toList) inst.args.push(...splitWhitespace(L, ls, le, toDoc));
+    else if (le > ls) inst.args.push({ value: L.slice(ls, le), ...spanOf(toDoc, ls, le) });
+  };
+  switch (name) {
+    case 'ADD': case 'COPY': case 'VOLUME':
+      maybeJSON(rs, re, true);
+      break;
+    case 'RUN': case 'CMD': case 'ENTRYPOINT': case 'SHELL':
+      maybeJSON(rs, re, false);
+      break;
+    case 'FROM': case 'EXPOSE':
+      inst.args = splitWhitespace(L, rs, re, toDoc);
+      break;
+    case 'ARG':
+      inst.args = parseWords(L, rs, re, escape, toDoc);
+      break;
+    case 'MAINTAINER': case 'STOPSIGNAL': case 'USER': case 'WORKDIR':
+      if (re > rs) inst.args = [{ value: inst.rest, ...inst.restSpan }];
+      break;
+    case 'ENV': case 'LABEL': {
+      const words = parseWords(L, rs, re, escape, toDoc);
+      if (words.length === 0) break;
+      if (!words[0].value.includes('=')) {
+        let p = rs;
+        while (p < re && !isWs(L.charCodeAt(p))) p++;
+        const key: Word = { value: L.slice(rs, p), ...spanOf(toDoc, rs, p) };
+        let q = p;
+        while (q < re && isWs(L.charCodeAt(q))) q++;
+        if (q >= re) {
+          err(`${name} must have two arguments`, 'InvalidKeyValue');
+          inst.pairs.push({ key, separator: '', start: key.start, end: key.end });
+        } else {
+          const value: Word = { value: L.slice(q, re), ...spanOf(toDoc, q, re) };
+          inst.pairs.push({ key, value, separator: '', start: key.start, end: value.end });
+        }
+        break;
+      }
+      for (const w of words) {
+        const eq = w.value.indexOf('=');
+        if (eq < 0) {
+          errors.push({ start: w.start, end: w.end, message: `Syntax error - can't find = in "${w.value}". Must be of the form: name=value`, code: 'InvalidKeyValue' });
+          continue;
+        }
+        const key: Word = { value: w.value.slice(0, eq), start: w.start, end: Math.min(w.end, w.start + eq) };
+        const value: Word = { value: w.value.slice(eq + 1), start: Math.min(w.end, w.start + eq + 1), end: w.end };
+        inst.pairs.push({ key, value, separator: '=', start: w.start, end: w.end });
+      }
+      break;
+    }
+    case 'HEALTHCHECK': {
+      let sep = rs;
+      while (sep < re && !isSpace(L.charCodeAt(sep))) sep++;
+      let next = sep;
+      while (next < re && isSpace(L.charCodeAt(next))) next++;
+      if (sep === rs) break;
+      inst.args.push({ value: L.slice(rs, sep), ...spanOf(toDoc, rs, sep) });
+      maybeJSON(next, re, false);
+      break;
+    }
+    case 'ONBUILD':
+      if (re > rs) inst.sub = parseInstruction(L, rs, re, toDoc, escape, errors);
+      break;
+    default:
+      break;
+  }
+  return inst;
+}
+
+/** BuildKit's extractBuilderFlags, with positions. */
+function extractBuilderFlags(
+  L: string, from: number, to: number, toDoc: (i: number) => number,
+): { flags: Flag[]; restStart: number } {
+  const flags: Flag[] = [];
+  const IN_SPACES = 0;
+  const IN_WORD = 1;
+  const IN_QUOTE = 2;
+  let phase = IN_SPACES;
+  let word = '';
+  let wordStart = from;
+  let quote = 0;
+  let blankOK = false;
+  const push = (endPos: number): void => {
+    const raw = L.slice(wordStart, endPos);
+    const span = spanOf(toDoc, wordStart, endPos);
+    const eqText = word.indexOf('=');
+    const name = (eqText < 0 ? word : word.slice(0, eqText)).replace(/^--/, '');
+    const f: Flag = { text: word, name, start: span.start, end: span.end, nameSpan: spanOf(toDoc, wordStart + 2, wordStart + 2 + name.length) };
+    if (eqText >= 0) {
+      f.value = word.slice(eqText + 1);
+      const eqRaw = raw.indexOf('=');
+      f.valueSpan = spanOf(toDoc, wordStart + eqRaw + 1, endPos);
+    }
+    flags.push(f);
+  };
+  for (let pos = from; pos <= to; pos++) {
+    const ch = pos < to ? L.charCodeAt(pos) : 0;
+    if (phase === IN_SPACES) {
+      if (pos === to) break;
+      if (isSpace(ch)) continue;
+      if (ch !== 45 || pos + 1 === to || L.charCodeAt(pos + 1) !== 45) return { flags, restStart: pos };
+      phase = IN_WORD;
+      wordStart = pos;
+    }
+    if (pos === to) {
+      if (word !== '--' && (blankOK || word.length > 0)) push(pos);
+      break;
+    }
+    if (phase === IN_WORD) {
+      if (isSpace(ch)) {
+        phase = IN_SPACES;
+        if (word === '--') return { flags, restStart: pos };
+        if (blankOK || word.length > 0) push(pos);
+        word = '';
+        blankOK = false;
+        continue;
+      }
+      if (ch === 39 || ch === 34) {
+        quote = ch;
+        blankOK = true;
+        phase = IN_QUOTE;
+        continue;
+      }
+      let c = ch;
+      if (c === 92) {
+        if (pos + 1 === to) continue;
+        pos++;
+        c = L.charCodeAt(pos);
+      }
+      word += String.fromCharCode(c);
+      continue;
+    }
+    // IN_QUOTE
+    if (ch === quote) {
+      phase = IN_WORD;
+      continue;
+    }
+    let c = ch;
+    if (c === 92) {
+      if (pos + 1 === to) {
+        phase = IN_WORD;
+        continue;
+      }
+      pos++;
+      c = L.charCodeAt(pos);
+    }
+    word += String.fromCharCode(c);
+  }
+  return { flags, restStart: to };
+}
+
+/** BuildKit's parseWords (ARG, ENV, LABEL): quotes and escapes are kept in the words. */
+export function parseWords(L: string, from: number, to: number, escape: string, toDoc: (i: number) => number): Word[] {
+  const words: Word[] = [];
+  const esc = escape.charCodeAt(0);
+  let phase = 0; // 0 spaces, 1 word, 2 quote
+  let word = '';
+  let wordStart = from;
+  let quote = 0;
+  let blankOK = false;
+  const push = (endPos: number): void => {
+    words.push({ value: word, ...spanOf(toDoc, wordStart, endPos) });
+  };
+  for (let pos = from; pos <= to; pos++) {
+    let ch = pos < to ? L.charCodeAt(pos) : 0;
+    if (phase === 0) {
+      if (pos === to) break;
+      if (isSpace(ch)) continue;
+      phase = 1;
+      wordStart = pos;
+    }
+    if (pos === to) {
+      if (blankOK || word.length > 0) push(pos);
+      break;
+    }
+    if (phase === 1) {
+      if (isSpace(ch)) {
+        phase = 0;
+        if (blankOK || word.length > 0) push(pos);
+        word = '';
+        blankOK = false;
+        continue;
+      }
+      if (ch === 39 || ch === 34) {
+        quote = ch;
+        blankOK = true;
+        phase = 2;
+      }
+      if (ch === esc) {
+        if (pos + 1 === to) continue;
+        word += L[pos];
+        pos++;
+        ch = L.charCodeAt(pos);
+      }
+      word += L[pos];
+      continue;
+    }
+    if (ch === quote) phase = 1;
+    if (ch === esc && quote !== 39) {
+      if (pos + 1 === to) {
+        phase = 1;
+        continue;
+      }
+      word += L[pos];
+      pos++;
+    }
+    word += L[pos];
+  }
+  return words;
+}
+
+function splitWhitespace(L: string, from: number, to: number, toDoc: (i: number) => number): Word[] {
+  const out: Word[] = [];
+  let p = from;
+  while (p < to) {
+    while (p < to && isWs(L.charCodeAt(p))) p++;
+    if (p >= to) break;
+    const s = p;
+    while (p < to && !isWs(L.charCodeAt(p))) p++;
+    out.push({ value: L.slice(s, p), ...spanOf(toDoc, s, p) });
+  }
+  return out;
+}
+
+/** JSON array of strings, or undefined if not JSON, or 'notStringArray'. */
+function parseJSON(L: string, from: number, to: number, toDoc: (i: number) => number): Word[] | undefined | 'notStringArray' {
+  let p = from;
+  while (p < to && isSpace(L.charCodeAt(p))) p++;
+  if (L.charCodeAt(p) !== 91) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(L.slice(p, to));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  if (!parsed.every((x) => typeof x === 'string')) return 'notStringArray';
+  const out: Word[] = [];
+  let idx = 0;
+  for (let q = p + 1; q < to && idx < parsed.length; q++) {
+    if (L.charCodeAt(q) !== 34) continue;
+    const s = q;
+    q++;
+    while (q < to && L.charCodeAt(q) !== 34) {
+      if (L.charCodeAt(q) === 92) q++;
+      q++;
+    }
+    out.push({ value: parsed[idx++] as string, ...spanOf(toDoc, s, q + 1) });
+  }
+  return out;
+}
+
+/** Heredoc words on an instruction's logical line (BuildKit heredocsFromLine). */
+function heredocsFromLine(L: string, toDoc: (i: number) => number): Heredoc[] {
+  const out: Heredoc[] = [];
+  // split into shell-ish words: quotes group, backslash escapes
+  let p = 0;
+  const n = L.length;
+  while (p < n) {
+    while (p < n && isSpace(L.charCodeAt(p))) p++;
+    if (p >= n) break;
+    const s = p;
+    let q = 0;
+    while (p < n) {
+      const c = L.charCodeAt(p);
+      if (q) {
+        if (c === q) q = 0;
+        else if (c === 92 && q === 34) p++;
+      } else if (c === 39 || c === 34) q = c;
+      else if (c === 92) p++;
+      else if (isSpace(c)) break;
+      p++;
+    }
+    const raw = L.slice(s, Math.min(p, n));
+    const m = HEREDOC_RE.exec(raw);
+    if (!m || m[3].length === 0) continue;
+    const rawName = m[3];
+    const name = rawName.replace(/\\(.)/g, '$1').replace(/["']/g, '');
+    if (name.length === 0 || /\s/.test(name)) continue;
+    const span = spanOf(toDoc, s, Math.min(p, n));
+    out.push({
+      name, chomp: m[2] === '-', expand: !/["'\\]/.test(rawName), content: '',
+      nameSpan: span, start: span.start, end: span.end, contentSpan: { start: span.end, end: span.end },
+    });
+  }
+  return out;
+}
