@@ -1,0 +1,77 @@
+/**
+ * The extension's context: settings, the output channel and the language client, with
+ * two disposal scopes. The extension scope (VS Code's `context.subscriptions`) lives as
+ * long as the extension; the client scope is emptied on every stop, so restarting the
+ * language server leaks no listeners, channels or processes.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { LANGUAGE_ID } from '../language-server/protocol';
+import { Config } from './config';
+
+/** The server's entry, relative to the extension root (built by `tsc -p .`). */
+export const SERVER_MODULE = 'out/language-server/server.js';
+
+export class Ctx {
+  readonly config = new Config();
+  readonly output: vscode.OutputChannel;
+  private client: LanguageClient | undefined;
+  private readonly clientScope: vscode.Disposable[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.output = vscode.window.createOutputChannel('Berth Dockerfile Language Server');
+    this.pushExtensionCleanup(this.output);
+    this.pushExtensionCleanup({ dispose: () => void this.stop() });
+  }
+
+  /** Owned until the extension is deactivated. */
+  pushExtensionCleanup(d: vscode.Disposable): void {
+    this.extension.subscriptions.push(d);
+  }
+
+  /** Owned by the current language client; disposed when it stops. */
+  pushClientCleanup(d: vscode.Disposable): void {
+    this.clientScope.push(d);
+  }
+
+  get languageClient(): LanguageClient | undefined {
+    return this.client;
+  }
+
+  async start(): Promise<void> {
+    if (this.client || !this.config.languageServerEnabled) return;
+    const module = this.extension.asAbsolutePath(SERVER_MODULE);
+    const execArgv = this.config.languageServerArgs;
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc, options: { execArgv } },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ language: LANGUAGE_ID }],
+      synchronize: { configurationSection: Config.serverSection },
+      outputChannel: this.output,
+    };
+    const client = new LanguageClient('berth', 'Berth Dockerfile Language Server', serverOptions, clientOptions);
+    this.client = client;
+    this.pushClientCleanup({ dispose: () => void client.dispose() });
+    try {
+      await client.start();
+    } catch (e) {
+      this.output.appendLine(`language server failed to start: ${String(e)}`);
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client?.isRunning()) await client.stop().catch(() => undefined);
+    for (const d of this.clientScope.splice(0)) d.dispose();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}
