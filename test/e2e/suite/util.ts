@@ -1,0 +1,65 @@
+/** Helpers shared by the e2e tests (they run inside VS Code's extension host). */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+/** The copy of test/fixtures/ws the runner opened as the workspace. */
+export function workspaceFile(...segments: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open');
+  return vscode.Uri.joinPath(folder.uri, ...segments);
+}
+
+/**
+ * Poll `probe` until it returns something other than undefined. The deadline is a
+ * safety net against hangs, not an assertion about speed.
+ */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>,
+  deadlineMs = 30_000): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let scratchCount = 0;
+
+/** Write `content` to a new file in the workspace and open it in an editor. */
+export async function openScratch(content: string, name = `scratch-${++scratchCount}.dockerfile`): Promise<vscode.TextEditor> {
+  const uri = workspaceFile(name);
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(content, 'utf8'));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  assert.equal(doc.languageId, 'dockerfile');
+  return vscode.window.showTextDocument(doc);
+}
+
+/** The diagnostic's code as a string (VS Code may wrap it in { value, target }). */
+export function codeOf(d: vscode.Diagnostic): string {
+  const c = d.code;
+  return typeof c === 'object' && c !== null ? String(c.value) : String(c);
+}
+
+/** Wait until the document's diagnostics satisfy `ok`, and return them. */
+export function diagnosticsWhere(uri: vscode.Uri, what: string,
+  ok: (ds: vscode.Diagnostic[]) => boolean): Promise<vscode.Diagnostic[]> {
+  return waitFor(what, () => {
+    const ds = vscode.languages.getDiagnostics(uri);
+    return ok(ds) ? ds : undefined;
+  });
+}
+
+/** Close every editor, throwing away unsaved changes (no "save?" dialog). */
+export async function closeAllEditors(): Promise<void> {
+  const tabs = () => vscode.window.tabGroups.all.reduce((n, g) => n + g.tabs.length, 0);
+  for (let n = tabs(); n > 0;) {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    const left = tabs();
+    if (left >= n) {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      break;
+    }
+    n = left;
+  }
+}
