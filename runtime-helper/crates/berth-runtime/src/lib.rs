@@ -1,1 +1,104 @@
 //! Starts a container process from an OCI runtime-spec config: namespaces, rootfs, pivot_root, capabilities, seccomp.
+//!
+//! Invariants:
+//! - The OCI runtime spec (`config.json`) is the whole contract with the engine; the only
+//!   extra inputs are the overlay layers ([`Rootfs`]), the cgroup to join and the stdio.
+//! - Every privileged call that shapes the container's filesystem goes through the
+//!   [`Syscall`] trait, so the order of mounts is unit-tested with [`recording::Recorder`].
+//! - The rootfs is hostile: after pivot_root every mount target is resolved with
+//!   openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and mounted through an fd, never
+//!   through a path the image could redirect.
+//! - Nothing opened by the engine survives execve into the container (close_range CLOEXEC).
+pub mod defaults;
+mod error;
+mod exec;
+mod fdpass;
+mod init;
+mod linux;
+mod net;
+pub mod recording;
+mod rootfs;
+pub mod seccomp;
+mod seccomp_table;
+mod security;
+mod spawn;
+pub mod user;
+
+pub use error::{ErrorKind, Result, RuntimeError};
+pub use exec::{exec_in, ExecRequest};
+pub use linux::LinuxSyscall;
+pub use rootfs::setup_rootfs;
+pub use spawn::{spawn, Launch, Spawned, Stdio};
+
+use std::path::{Path, PathBuf};
+
+/// The image layers and the container's writable layer, mounted as the rootfs.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Rootfs {
+    /// Read-only layers, bottom first.
+    pub lower: Vec<PathBuf>,
+    pub upper: PathBuf,
+    pub work: PathBuf,
+    /// Where the overlay is mounted (inside the container's own mount namespace only).
+    pub target: PathBuf,
+}
+
+/// Mount attributes (the new mount API's MOUNT_ATTR_* flags).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attrs {
+    pub rdonly: bool,
+    pub nosuid: bool,
+    pub nodev: bool,
+    pub noexec: bool,
+}
+
+impl Attrs {
+    pub const RO_HARDENED: Attrs = Attrs {
+        rdonly: true,
+        nosuid: true,
+        nodev: true,
+        noexec: true,
+    };
+}
+
+/// A host directory or file opened before pivot_root, attached later by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindHandle(pub usize);
+
+/// The privileged operations that build a container's filesystem and identity. Paths
+/// after [`Syscall::pivot_root`] are inside the container.
+pub trait Syscall {
+    fn unshare(&mut self, flags: nix::sched::CloneFlags) -> Result<()>;
+    /// Stops mount events propagating back to the host (rprivate on /).
+    fn make_private(&mut self) -> Result<()>;
+    fn mount_overlay(&mut self, rootfs: &Rootfs) -> Result<()>;
+    /// Opens a host path for a bind mount; returns whether it is a directory.
+    fn open_bind_source(&mut self, source: &Path, recursive: bool) -> Result<(BindHandle, bool)>;
+    fn pivot_root(&mut self, new_root: &Path) -> Result<()>;
+    /// Mounts a fresh filesystem; `data` are fsconfig key[=value] options.
+    fn mount_fs(
+        &mut self,
+        fstype: &str,
+        source: &str,
+        target: &Path,
+        data: &[(String, Option<String>)],
+        attrs: Attrs,
+    ) -> Result<()>;
+    /// The container's cgroupfs, read-only, for this host's hierarchy layout.
+    fn mount_cgroupfs(&mut self, target: &Path) -> Result<()>;
+    fn attach_bind(
+        &mut self,
+        handle: BindHandle,
+        target: &Path,
+        is_dir: bool,
+        attrs: Attrs,
+    ) -> Result<()>;
+    /// Hides `path`: /dev/null over a file, a read-only tmpfs over a directory.
+    fn mask(&mut self, path: &Path) -> Result<()>;
+    /// Bind-mounts `path` onto itself read-only; missing paths are skipped.
+    fn readonly(&mut self, path: &Path) -> Result<()>;
+    fn mknod_char(&mut self, path: &Path, major: u32, minor: u32, mode: u32) -> Result<()>;
+    fn symlink(&mut self, target: &str, link: &Path) -> Result<()>;
+    fn remount_root_readonly(&mut self) -> Result<()>;
+    fn sethostname(&mut self, name: &str) -> Result<()>;
+}

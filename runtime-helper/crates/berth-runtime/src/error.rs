@@ -1,0 +1,115 @@
+//! The crate's error type.
+use std::path::PathBuf;
+
+pub type Result<T> = std::result::Result<T, RuntimeError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("{op} {path}: {source}")]
+    Sys {
+        op: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid container config: {0}")]
+    InvalidSpec(String),
+    #[error("exec: {0:?}: executable file not found in $PATH")]
+    NotFound(String),
+    #[error("exec: {path:?}: {source}")]
+    CannotExec {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unable to find user {0}: no matching entries in passwd file")]
+    NoSuchUser(String),
+    #[error("unable to find group {0}: no matching entries in group file")]
+    NoSuchGroup(String),
+    #[error("seccomp: {0}")]
+    Seccomp(String),
+    /// An error reported by the container's init process before exec.
+    #[error("{message}")]
+    Init { kind: ErrorKind, message: String },
+}
+
+/// What went wrong, so callers can choose docker's exit codes (127/126/125).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The command does not exist (exit 127).
+    NotFound,
+    /// The command exists but cannot be executed (exit 126).
+    CannotExec,
+    InvalidInput,
+    System,
+}
+
+impl RuntimeError {
+    pub(crate) fn sys(
+        op: &'static str,
+        path: impl Into<PathBuf>,
+        source: impl Into<std::io::Error>,
+    ) -> Self {
+        RuntimeError::Sys {
+            op,
+            path: path.into(),
+            source: source.into(),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RuntimeError::NotFound(_) => ErrorKind::NotFound,
+            RuntimeError::CannotExec { source, .. }
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                ErrorKind::NotFound
+            }
+            RuntimeError::CannotExec { .. } => ErrorKind::CannotExec,
+            RuntimeError::InvalidSpec(_)
+            | RuntimeError::NoSuchUser(_)
+            | RuntimeError::NoSuchGroup(_) => ErrorKind::InvalidInput,
+            RuntimeError::Init { kind, .. } => *kind,
+            RuntimeError::Sys { .. } | RuntimeError::Seccomp(_) => ErrorKind::System,
+        }
+    }
+
+    /// docker's exit code for a container that could not be started.
+    pub fn exit_code(&self) -> i32 {
+        match self.kind() {
+            ErrorKind::NotFound => 127,
+            ErrorKind::CannotExec => 126,
+            ErrorKind::InvalidInput | ErrorKind::System => 125,
+        }
+    }
+
+    pub(crate) fn encode(&self) -> String {
+        let k = match self.kind() {
+            ErrorKind::NotFound => 'N',
+            ErrorKind::CannotExec => 'X',
+            ErrorKind::InvalidInput => 'I',
+            ErrorKind::System => 'S',
+        };
+        format!("{k}{self}")
+    }
+
+    pub(crate) fn decode(s: &str) -> RuntimeError {
+        let mut chars = s.chars();
+        let kind = match chars.next() {
+            Some('N') => ErrorKind::NotFound,
+            Some('X') => ErrorKind::CannotExec,
+            Some('I') => ErrorKind::InvalidInput,
+            _ => ErrorKind::System,
+        };
+        RuntimeError::Init {
+            kind,
+            message: chars.as_str().to_string(),
+        }
+    }
+}
+
+impl From<nix::Error> for RuntimeError {
+    fn from(e: nix::Error) -> Self {
+        RuntimeError::sys("syscall", "", std::io::Error::from(e))
+    }
+}

@@ -1,0 +1,176 @@
+//! What runs in the container's first process (and in exec'd processes) between fork
+//! and execve: stdio or pty, working directory, user, seccomp, capabilities, exec.
+use crate::defaults::{DEFAULT_PATH, USER_ANNOTATION};
+use crate::security::{
+    apply_rlimits, become_user, cap_sets, cloexec_from_3, seccomp_programs, set_no_new_privs,
+};
+use crate::{fdpass, seccomp, user, Result, RuntimeError};
+use nix::fcntl::OFlag;
+use oci_spec::runtime::Spec;
+use std::convert::Infallible;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// The process to become, once the container's filesystem is in place.
+pub(crate) struct ProcessPlan {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub user: String,
+    /// Socket to send the pty master over; Some means "allocate a pty".
+    pub pty: Option<OwnedFd>,
+}
+
+impl ProcessPlan {
+    pub fn from_spec(spec: &Spec, pty: Option<OwnedFd>) -> Result<ProcessPlan> {
+        let p = spec
+            .process()
+            .as_ref()
+            .ok_or_else(|| RuntimeError::InvalidSpec("no process".into()))?;
+        let user = spec
+            .annotations()
+            .as_ref()
+            .and_then(|a| a.get(USER_ANNOTATION).cloned())
+            .unwrap_or_else(|| format!("{}:{}", p.user().uid(), p.user().gid()));
+        Ok(ProcessPlan {
+            args: p.args().clone().unwrap_or_default(),
+            env: p.env().clone().unwrap_or_default(),
+            cwd: p.cwd().to_string_lossy().into_owned(),
+            user,
+            pty,
+        })
+    }
+}
+
+pub(crate) fn dup_onto(fd: &impl AsRawFd, target: i32) -> Result<()> {
+    // SAFETY: dup2 on fds we own; the target is one of 0..=2.
+    if unsafe { libc::dup2(fd.as_raw_fd(), target) } < 0 {
+        return Err(RuntimeError::sys(
+            "dup2",
+            "stdio",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+/// Allocates a pty in the container's own devpts, hands the master to the engine and
+/// makes the slave the controlling terminal and stdio.
+fn setup_pty(sock: &OwnedFd) -> Result<()> {
+    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
+        .map_err(|e| RuntimeError::sys("open", "/dev/ptmx", e))?;
+    nix::pty::grantpt(&master).map_err(|e| RuntimeError::sys("grantpt", "/dev/ptmx", e))?;
+    nix::pty::unlockpt(&master).map_err(|e| RuntimeError::sys("unlockpt", "/dev/ptmx", e))?;
+    let name =
+        nix::pty::ptsname_r(&master).map_err(|e| RuntimeError::sys("ptsname", "/dev/ptmx", e))?;
+    let slave = nix::fcntl::open(
+        name.as_str(),
+        OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| RuntimeError::sys("open", &name, e))?;
+    fdpass::send_fd(sock, master.as_raw_fd())?;
+    drop(master);
+    // SAFETY: TIOCSCTTY on a pty slave; we are a session leader without a terminal.
+    if unsafe { libc::ioctl(slave, libc::TIOCSCTTY, 0) } < 0 {
+        return Err(RuntimeError::sys(
+            "TIOCSCTTY",
+            &name,
+            std::io::Error::last_os_error(),
+        ));
+    }
+    for t in 0..3 {
+        // SAFETY: dup2 onto stdio.
+        unsafe { libc::dup2(slave, t) };
+    }
+    // SAFETY: `slave` is ours and now duplicated onto 0..=2.
+    unsafe { libc::close(slave) };
+    Ok(())
+}
+
+fn env_get<'a>(env: &'a [String], key: &str) -> Option<&'a str> {
+    env.iter()
+        .rev()
+        .find_map(|e| e.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// Looks the command up in the container's PATH, as execvp would, but tells "not found"
+/// (127) from "found but not executable" (126).
+fn find_executable(cmd: &str, env: &[String]) -> Result<PathBuf> {
+    if cmd.contains('/') {
+        return Ok(PathBuf::from(cmd));
+    }
+    for dir in env_get(env, "PATH").unwrap_or(DEFAULT_PATH).split(':') {
+        let p = Path::new(if dir.is_empty() { "." } else { dir }).join(cmd);
+        if let Ok(m) = std::fs::metadata(&p) {
+            if m.is_file() && m.permissions().mode() & 0o111 != 0 {
+                return Ok(p);
+            }
+        }
+    }
+    Err(RuntimeError::NotFound(cmd.to_string()))
+}
+
+fn read_or_empty(p: &str) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+/// Everything from the pty to execve. Only returns on failure.
+pub(crate) fn become_process(spec: &Spec, plan: ProcessPlan) -> Result<Infallible> {
+    if let Some(sock) = &plan.pty {
+        setup_pty(sock)?;
+    }
+    drop(plan.pty);
+    apply_rlimits(spec)?;
+    let cwd = if plan.cwd.is_empty() {
+        "/"
+    } else {
+        plan.cwd.as_str()
+    };
+    if std::env::set_current_dir(cwd).is_err() {
+        // docker creates a missing working directory.
+        std::fs::create_dir_all(cwd).map_err(|e| RuntimeError::sys("mkdir", cwd, e))?;
+        std::env::set_current_dir(cwd).map_err(|e| RuntimeError::sys("chdir", cwd, e))?;
+    }
+    let user = user::resolve(
+        &plan.user,
+        &read_or_empty("/etc/passwd"),
+        &read_or_empty("/etc/group"),
+    )?;
+    let mut env = plan.env;
+    if env_get(&env, "HOME").is_none() {
+        env.push(format!("HOME={}", user.home));
+    }
+    let cmd = plan
+        .args
+        .first()
+        .ok_or_else(|| RuntimeError::InvalidSpec("no command specified".into()))?;
+    let exe = find_executable(cmd, &env)?;
+    let c = |s: &str| {
+        CString::new(s).map_err(|_| RuntimeError::InvalidSpec(format!("NUL byte in {s:?}")))
+    };
+    let exe_c = c(&exe.to_string_lossy())?;
+    let argv: Vec<CString> = plan.args.iter().map(|a| c(a)).collect::<Result<_>>()?;
+    let envp: Vec<CString> = env.iter().map(|a| c(a)).collect::<Result<_>>()?;
+    let caps = cap_sets(spec)?;
+    let progs = seccomp_programs(spec, &caps)?;
+    if spec
+        .process()
+        .as_ref()
+        .and_then(|p| p.no_new_privileges())
+        .unwrap_or(false)
+    {
+        set_no_new_privs()?;
+    }
+    seccomp::install(&progs)?;
+    become_user(&user, &caps)?;
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    cloexec_from_3()?;
+    let err = nix::unistd::execve(&exe_c, &argv, &envp).unwrap_err();
+    Err(RuntimeError::CannotExec {
+        path: cmd.clone(),
+        source: err.into(),
+    })
+}

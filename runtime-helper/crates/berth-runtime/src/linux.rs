@@ -1,0 +1,469 @@
+//! The real [`Syscall`]: the new mount API (fsopen/fsmount/open_tree/move_mount) onto
+//! O_PATH fds resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so a
+//! symlink planted in the image cannot send a mount anywhere outside the container.
+use crate::{Attrs, BindHandle, Result, Rootfs, RuntimeError, Syscall};
+use berth_cgroups::{Layout, Mode};
+use nix::sched::CloneFlags;
+use rustix::fs::{Mode as FMode, OFlags, ResolveFlags, CWD};
+use rustix::io::Errno;
+use rustix::mount::{
+    fsconfig_create, fsconfig_set_flag, fsconfig_set_string, fsmount, fsopen, move_mount,
+    open_tree, FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags, OpenTreeFlags,
+};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Component, Path, PathBuf};
+
+pub struct LinuxSyscall {
+    root: Option<OwnedFd>,
+    binds: Vec<OwnedFd>,
+    cgroups: Option<Layout>,
+}
+
+impl LinuxSyscall {
+    /// `cgroups` is the host's hierarchy layout, used to mount the container's cgroupfs.
+    pub fn new(cgroups: Option<Layout>) -> LinuxSyscall {
+        LinuxSyscall {
+            root: None,
+            binds: Vec::new(),
+            cgroups,
+        }
+    }
+
+    fn root(&self) -> Result<&OwnedFd> {
+        self.root
+            .as_ref()
+            .ok_or_else(|| RuntimeError::InvalidSpec("mount before pivot_root".into()))
+    }
+
+    /// Opens an existing path inside the container root without following it out.
+    pub(crate) fn resolve(&self, path: &Path) -> std::result::Result<OwnedFd, Errno> {
+        let root = self.root.as_ref().ok_or(Errno::INVAL)?;
+        let rel = relative(path);
+        if rel.as_os_str().is_empty() {
+            return rustix::fs::openat(root, ".", OFlags::PATH | OFlags::CLOEXEC, FMode::empty());
+        }
+        rustix::fs::openat2(
+            root,
+            &rel,
+            OFlags::PATH | OFlags::CLOEXEC,
+            FMode::empty(),
+            ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+        )
+    }
+
+    fn resolve_err(&self, op: &'static str, path: &Path) -> Result<OwnedFd> {
+        self.resolve(path)
+            .map_err(|e| RuntimeError::sys(op, path, e))
+    }
+
+    /// mkdir -p inside the root, each component resolved in the root.
+    fn mkdir_all(&self, path: &Path) -> Result<OwnedFd> {
+        let mut prefix = PathBuf::from("/");
+        for comp in relative(path).components() {
+            let Component::Normal(name) = comp else {
+                continue;
+            };
+            let parent = self.resolve_err("open", &prefix)?;
+            prefix.push(name);
+            match rustix::fs::mkdirat(&parent, name, FMode::from_raw_mode(0o755)) {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(e) => return Err(RuntimeError::sys("mkdir", &prefix, e)),
+            }
+        }
+        self.resolve_err("open", path)
+    }
+
+    /// Opens `path` in the root, creating an empty file (and parents) if it is missing.
+    fn ensure_file(&self, path: &Path) -> Result<OwnedFd> {
+        if let Ok(fd) = self.resolve(path) {
+            return Ok(fd);
+        }
+        let parent_path = path.parent().unwrap_or(Path::new("/"));
+        let parent = self.mkdir_all(parent_path)?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| RuntimeError::InvalidSpec(format!("bad path {}", path.display())))?;
+        match rustix::fs::openat(
+            &parent,
+            name,
+            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+            FMode::from_raw_mode(0o644),
+        ) {
+            Ok(_) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(RuntimeError::sys("create", path, e)),
+        }
+        self.resolve_err("open", path)
+    }
+
+    fn new_mount(
+        &self,
+        fstype: &str,
+        source: &str,
+        data: &[(String, Option<String>)],
+        attrs: Attrs,
+    ) -> Result<OwnedFd> {
+        let at = PathBuf::from(fstype);
+        let fs = fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)
+            .map_err(|e| RuntimeError::sys("fsopen", &at, e))?;
+        fsconfig_set_string(&fs, "source", source)
+            .map_err(|e| RuntimeError::sys("fsconfig source", &at, e))?;
+        for (k, v) in data {
+            match v {
+                Some(v) => fsconfig_set_string(&fs, k.as_str(), v.as_str()),
+                None => fsconfig_set_flag(&fs, k.as_str()),
+            }
+            .map_err(|e| RuntimeError::sys("fsconfig", at.join(k), e))?;
+        }
+        fsconfig_create(&fs).map_err(|e| RuntimeError::sys("fsconfig create", &at, e))?;
+        fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attr_flags(attrs))
+            .map_err(|e| RuntimeError::sys("fsmount", &at, e))
+    }
+
+    fn attach(&self, mnt: &OwnedFd, target: &OwnedFd, path: &Path) -> Result<()> {
+        move_mount(
+            mnt,
+            "",
+            target,
+            "",
+            MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
+        )
+        .map_err(|e| RuntimeError::sys("move_mount", path, e))
+    }
+}
+
+fn relative(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect()
+}
+
+fn attr_flags(a: Attrs) -> MountAttrFlags {
+    let mut f = MountAttrFlags::empty();
+    if a.rdonly {
+        f |= MountAttrFlags::MOUNT_ATTR_RDONLY;
+    }
+    if a.nosuid {
+        f |= MountAttrFlags::MOUNT_ATTR_NOSUID;
+    }
+    if a.nodev {
+        f |= MountAttrFlags::MOUNT_ATTR_NODEV;
+    }
+    if a.noexec {
+        f |= MountAttrFlags::MOUNT_ATTR_NOEXEC;
+    }
+    f
+}
+
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// mount_setattr(2) on the mount `fd` refers to (rustix has no wrapper).
+fn set_attrs(fd: &impl AsFd, attrs: Attrs, recursive: bool, path: &Path) -> Result<()> {
+    let set = attr_flags(attrs).bits() as u64;
+    if set == 0 {
+        return Ok(());
+    }
+    let attr = MountAttr {
+        attr_set: set,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let mut flags = libc::AT_EMPTY_PATH as libc::c_uint;
+    if recursive {
+        flags |= libc::AT_RECURSIVE as libc::c_uint;
+    }
+    // SAFETY: the path is a valid empty C string, `attr` outlives the call and its size
+    // is passed; the kernel only reads it.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd.as_fd().as_raw_fd(),
+            c"".as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if rc != 0 {
+        return Err(RuntimeError::sys(
+            "mount_setattr",
+            path,
+            std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+impl Syscall for LinuxSyscall {
+    fn unshare(&mut self, flags: CloneFlags) -> Result<()> {
+        nix::sched::unshare(flags).map_err(|e| RuntimeError::sys("unshare", "", e))
+    }
+
+    fn make_private(&mut self) -> Result<()> {
+        rustix::mount::mount_change(
+            "/",
+            rustix::mount::MountPropagationFlags::PRIVATE
+                | rustix::mount::MountPropagationFlags::REC,
+        )
+        .map_err(|e| RuntimeError::sys("make rprivate", "/", e))
+    }
+
+    fn mount_overlay(&mut self, rootfs: &Rootfs) -> Result<()> {
+        let at = &rootfs.target;
+        let configure = |per_layer: bool| -> std::result::Result<OwnedFd, Errno> {
+            let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
+            fsconfig_set_string(&fs, "source", "overlay")?;
+            if per_layer {
+                // "lowerdir+" (Linux 6.8) takes one layer per call, so 100+ layers never
+                // hit the one-page limit of a joined lowerdir string. Overlay stacks the
+                // first lowerdir on top, so the top layer goes first.
+                for l in rootfs.lower.iter().rev() {
+                    fsconfig_set_string(&fs, "lowerdir+", l.as_path())?;
+                }
+            } else {
+                let joined: Vec<String> = rootfs
+                    .lower
+                    .iter()
+                    .rev()
+                    .map(|l| {
+                        l.to_string_lossy()
+                            .replace('\\', "\\\\")
+                            .replace(':', "\\:")
+                            .replace(',', "\\,")
+                    })
+                    .collect();
+                fsconfig_set_string(&fs, "lowerdir", joined.join(":").as_str())?;
+            }
+            fsconfig_set_string(&fs, "upperdir", rootfs.upper.as_path())?;
+            fsconfig_set_string(&fs, "workdir", rootfs.work.as_path())?;
+            fsconfig_create(&fs)?;
+            fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
+        };
+        let mnt = match configure(true) {
+            Ok(m) => m,
+            Err(Errno::INVAL) => {
+                configure(false).map_err(|e| RuntimeError::sys("mount overlay", at, e))?
+            }
+            Err(e) => return Err(RuntimeError::sys("mount overlay", at, e)),
+        };
+        move_mount(
+            &mnt,
+            "",
+            CWD,
+            at.as_path(),
+            MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
+        )
+        .map_err(|e| RuntimeError::sys("move_mount rootfs", at, e))
+    }
+
+    fn open_bind_source(&mut self, source: &Path, recursive: bool) -> Result<(BindHandle, bool)> {
+        let meta =
+            std::fs::metadata(source).map_err(|e| RuntimeError::sys("bind source", source, e))?;
+        let mut flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC;
+        if recursive {
+            flags |= OpenTreeFlags::AT_RECURSIVE;
+        }
+        let fd =
+            open_tree(CWD, source, flags).map_err(|e| RuntimeError::sys("open_tree", source, e))?;
+        self.binds.push(fd);
+        Ok((BindHandle(self.binds.len() - 1), meta.is_dir()))
+    }
+
+    fn pivot_root(&mut self, new_root: &Path) -> Result<()> {
+        let e = |op, err| RuntimeError::sys(op, new_root, err);
+        rustix::process::chdir(new_root).map_err(|x| e("chdir", x))?;
+        // pivot_root(".", ".") stacks the old root on top of the new one; detaching it
+        // leaves only the container's tree, with no directory needed for the old root.
+        rustix::process::pivot_root(".", ".").map_err(|x| e("pivot_root", x))?;
+        rustix::mount::unmount(".", rustix::mount::UnmountFlags::DETACH)
+            .map_err(|x| e("umount old root", x))?;
+        rustix::process::chdir("/").map_err(|x| e("chdir", x))?;
+        let root = rustix::fs::open(
+            "/",
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            FMode::empty(),
+        )
+        .map_err(|x| e("open /", x))?;
+        self.root = Some(root);
+        Ok(())
+    }
+
+    fn mount_fs(
+        &mut self,
+        fstype: &str,
+        source: &str,
+        target: &Path,
+        data: &[(String, Option<String>)],
+        attrs: Attrs,
+    ) -> Result<()> {
+        let target_fd = self.mkdir_all(target)?;
+        let mnt = self.new_mount(fstype, source, data, attrs)?;
+        self.attach(&mnt, &target_fd, target)
+    }
+
+    fn mount_cgroupfs(&mut self, target: &Path) -> Result<()> {
+        let ro = Attrs::RO_HARDENED;
+        let Some(layout) = self.cgroups.clone() else {
+            return Ok(());
+        };
+        if layout.mode() == Mode::V2 {
+            return self.mount_fs("cgroup2", "cgroup", target, &[], ro);
+        }
+        // v1 and hybrid: a tmpfs holding one mount per hierarchy, as Docker lays it out.
+        let rw = Attrs {
+            rdonly: false,
+            ..ro
+        };
+        self.mount_fs(
+            "tmpfs",
+            "tmpfs",
+            target,
+            &[("mode".into(), Some("755".into()))],
+            rw,
+        )?;
+        let mut seen = Vec::new();
+        for dir in layout.v1.values() {
+            if seen.contains(dir) {
+                continue;
+            }
+            seen.push(dir.clone());
+            let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let data: Vec<_> = name.split(',').map(|c| (c.to_string(), None)).collect();
+            self.mount_fs("cgroup", "cgroup", &target.join(&name), &data, ro)?;
+        }
+        if let Some(u) = &layout.unified {
+            let name = u
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "unified".into());
+            self.mount_fs("cgroup2", "cgroup2", &target.join(name), &[], ro)?;
+        }
+        let tmpfs = self.resolve_err("open", target)?;
+        set_attrs(&tmpfs, ro, false, target)
+    }
+
+    fn attach_bind(
+        &mut self,
+        handle: BindHandle,
+        target: &Path,
+        is_dir: bool,
+        attrs: Attrs,
+    ) -> Result<()> {
+        let target_fd = if is_dir {
+            self.mkdir_all(target)?
+        } else {
+            self.ensure_file(target)?
+        };
+        let mnt = self
+            .binds
+            .get(handle.0)
+            .ok_or_else(|| RuntimeError::InvalidSpec("unknown bind handle".into()))?;
+        set_attrs(mnt, attrs, true, target)?;
+        self.attach(mnt, &target_fd, target)
+    }
+
+    fn mask(&mut self, path: &Path) -> Result<()> {
+        let fd = match self.resolve(path) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(()),
+            Err(e) => return Err(RuntimeError::sys("open", path, e)),
+        };
+        let st = rustix::fs::fstat(&fd).map_err(|e| RuntimeError::sys("stat", path, e))?;
+        let mnt = if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() {
+            self.new_mount(
+                "tmpfs",
+                "tmpfs",
+                &[],
+                Attrs {
+                    rdonly: true,
+                    ..Default::default()
+                },
+            )?
+        } else {
+            let null = self.resolve_err("open", Path::new("/dev/null"))?;
+            open_tree(
+                &null,
+                "",
+                OpenTreeFlags::OPEN_TREE_CLONE
+                    | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                    | OpenTreeFlags::AT_EMPTY_PATH,
+            )
+            .map_err(|e| RuntimeError::sys("open_tree", "/dev/null", e))?
+        };
+        self.attach(&mnt, &fd, path)
+    }
+
+    fn readonly(&mut self, path: &Path) -> Result<()> {
+        let fd = match self.resolve(path) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(()),
+            Err(e) => return Err(RuntimeError::sys("open", path, e)),
+        };
+        let mnt = open_tree(
+            &fd,
+            "",
+            OpenTreeFlags::OPEN_TREE_CLONE
+                | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                | OpenTreeFlags::AT_EMPTY_PATH
+                | OpenTreeFlags::AT_RECURSIVE,
+        )
+        .map_err(|e| RuntimeError::sys("open_tree", path, e))?;
+        set_attrs(&mnt, Attrs::RO_HARDENED, true, path)?;
+        self.attach(&mnt, &fd, path)
+    }
+
+    fn mknod_char(&mut self, path: &Path, major: u32, minor: u32, mode: u32) -> Result<()> {
+        let parent = self.mkdir_all(path.parent().unwrap_or(Path::new("/")))?;
+        let name = path.file_name().unwrap_or_default();
+        match rustix::fs::mknodat(
+            &parent,
+            name,
+            rustix::fs::FileType::CharacterDevice,
+            FMode::from_raw_mode(mode),
+            rustix::fs::makedev(major, minor),
+        ) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(RuntimeError::sys("mknod", path, e)),
+        }
+        // mknod honours the umask; the node's mode must not depend on the caller's.
+        let fd = self.resolve_err("open", path)?;
+        rustix::fs::chmod(
+            format!("/proc/self/fd/{}", fd.as_raw_fd()),
+            FMode::from_raw_mode(mode),
+        )
+        .map_err(|e| RuntimeError::sys("chmod", path, e))
+    }
+
+    fn symlink(&mut self, target: &str, link: &Path) -> Result<()> {
+        let parent = self.mkdir_all(link.parent().unwrap_or(Path::new("/")))?;
+        match rustix::fs::symlinkat(target, &parent, link.file_name().unwrap_or_default()) {
+            Ok(()) | Err(Errno::EXIST) => Ok(()),
+            Err(e) => Err(RuntimeError::sys("symlink", link, e)),
+        }
+    }
+
+    fn remount_root_readonly(&mut self) -> Result<()> {
+        let root = self.root()?;
+        set_attrs(
+            root,
+            Attrs {
+                rdonly: true,
+                ..Default::default()
+            },
+            false,
+            Path::new("/"),
+        )
+    }
+
+    fn sethostname(&mut self, name: &str) -> Result<()> {
+        nix::unistd::sethostname(name).map_err(|e| RuntimeError::sys("sethostname", name, e))
+    }
+}

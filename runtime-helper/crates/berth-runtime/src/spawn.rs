@@ -1,0 +1,206 @@
+//! Forks the container's init into its namespaces and waits until it has exec'd (or
+//! failed): the caller only ever sees a running container or an error with a kind.
+use crate::init::{become_process, dup_onto, ProcessPlan};
+use crate::{fdpass, net, rootfs, LinuxSyscall, Result, Rootfs, RuntimeError, Syscall};
+use berth_cgroups::{Cgroup, Layout};
+use nix::sched::CloneFlags;
+use nix::unistd::{fork, ForkResult, Pid};
+use oci_spec::runtime::{LinuxNamespaceType, Spec};
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+
+/// The container's stdio.
+pub enum Stdio {
+    /// /dev/null on all three.
+    Null,
+    Pipes {
+        stdin: Option<OwnedFd>,
+        stdout: OwnedFd,
+        stderr: OwnedFd,
+    },
+    /// A pty allocated inside the container; the master comes back in [`Spawned`].
+    Pty,
+}
+
+pub struct Launch<'a> {
+    pub spec: &'a Spec,
+    pub rootfs: &'a Rootfs,
+    /// The cgroup the init joins before it enters its cgroup namespace.
+    pub cgroup: Option<&'a Cgroup>,
+    /// The host's cgroup layout, for the container's read-only cgroupfs.
+    pub cgroup_layout: Option<Layout>,
+    pub stdio: Stdio,
+}
+
+#[derive(Debug)]
+pub struct Spawned {
+    /// Host PID of the container's process.
+    pub pid: Pid,
+    pub pty_master: Option<OwnedFd>,
+}
+
+pub(crate) fn namespace_flags(spec: &Spec) -> CloneFlags {
+    let mut flags = CloneFlags::empty();
+    let nss = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().clone())
+        .unwrap_or_default();
+    for ns in nss {
+        // Joining an existing namespace by path is not supported; only fresh ones.
+        if ns.path().is_none() && ns.typ() != LinuxNamespaceType::User {
+            flags |= CloneFlags::from_bits_truncate(ns.typ() as i32);
+        }
+    }
+    flags
+}
+
+pub(crate) struct Channels {
+    pub err_r: OwnedFd,
+    pub err_w: OwnedFd,
+    pub sock: Option<(OwnedFd, OwnedFd)>,
+}
+
+pub(crate) fn channels(pty: bool) -> Result<Channels> {
+    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| RuntimeError::sys("pipe", "", e))?;
+    let sock = if pty {
+        Some(
+            nix::sys::socket::socketpair(
+                nix::sys::socket::AddressFamily::Unix,
+                nix::sys::socket::SockType::Stream,
+                None,
+                nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+            )
+            .map_err(|e| RuntimeError::sys("socketpair", "", e))?,
+        )
+    } else {
+        None
+    };
+    Ok(Channels { err_r, err_w, sock })
+}
+
+/// Parent side after fork: the pty master if asked, then EOF on the error pipe (exec
+/// closed it) or an error message from the child.
+pub(crate) fn await_exec(pid: Pid, ch: Channels) -> Result<Spawned> {
+    let Channels { err_r, err_w, sock } = ch;
+    drop(err_w);
+    let mut master = None;
+    if let Some((ours, theirs)) = sock {
+        drop(theirs);
+        master = fdpass::recv_fd(&ours)?;
+    }
+    let mut msg = String::new();
+    let _ = std::fs::File::from(err_r).read_to_string(&mut msg);
+    if !msg.is_empty() {
+        let _ = nix::sys::wait::waitpid(pid, None);
+        return Err(RuntimeError::decode(&msg));
+    }
+    Ok(Spawned {
+        pid,
+        pty_master: master,
+    })
+}
+
+pub(crate) fn child_fail(err_w: &OwnedFd, e: RuntimeError) -> ! {
+    let _ = std::fs::File::from(err_w.try_clone().expect("dup error pipe"))
+        .write_all(e.encode().as_bytes());
+    // SAFETY: _exit skips destructors and atexit handlers that belong to the parent.
+    unsafe { libc::_exit(1) }
+}
+
+pub(crate) fn setup_stdio(stdio: &Stdio) -> Result<()> {
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .map_err(|e| RuntimeError::sys("open", "/dev/null", e))?;
+    match stdio {
+        Stdio::Null | Stdio::Pty => {
+            for t in 0..3 {
+                dup_onto(&null, t)?;
+            }
+        }
+        Stdio::Pipes {
+            stdin,
+            stdout,
+            stderr,
+        } => {
+            match stdin {
+                Some(s) => dup_onto(s, 0)?,
+                None => dup_onto(&null, 0)?,
+            }
+            dup_onto(stdout, 1)?;
+            dup_onto(stderr, 2)?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts the container's init. The calling process must be single-threaded, and it
+/// enters a new PID namespace for its children: call this once per process (the shim).
+pub fn spawn(launch: Launch) -> Result<Spawned> {
+    let flags = namespace_flags(launch.spec);
+    let pty = launch
+        .spec
+        .process()
+        .as_ref()
+        .and_then(|p| p.terminal())
+        .unwrap_or(false);
+    let ch = channels(pty)?;
+    if flags.contains(CloneFlags::CLONE_NEWPID) {
+        nix::sched::unshare(CloneFlags::CLONE_NEWPID)
+            .map_err(|e| RuntimeError::sys("unshare pid", "", e))?;
+    }
+    // SAFETY: the caller is single-threaded (documented above); the child only runs
+    // async-signal-safe-enough code of ours and then execs or _exits.
+    match unsafe { fork() }.map_err(|e| RuntimeError::sys("fork", "", e))? {
+        ForkResult::Child => {
+            let sock = ch
+                .sock
+                .as_ref()
+                .map(|(_, theirs)| theirs.try_clone().expect("dup socket"));
+            let err = init_main(&launch, flags - CloneFlags::CLONE_NEWPID, sock).unwrap_err();
+            child_fail(&ch.err_w, err)
+        }
+        ForkResult::Parent { child } => {
+            drop(launch);
+            await_exec(child, ch)
+        }
+    }
+}
+
+fn init_main(
+    launch: &Launch,
+    flags: CloneFlags,
+    pty: Option<OwnedFd>,
+) -> Result<std::convert::Infallible> {
+    crate::security::reset_signals();
+    nix::sys::stat::umask(nix::sys::stat::Mode::empty());
+    setup_stdio(&launch.stdio)?;
+    if let Some(cg) = launch.cgroup {
+        // Join before the cgroup namespace is created, so its root is the container's cgroup.
+        cg.add_process(0).map_err(|e| {
+            RuntimeError::sys(
+                "join cgroup",
+                cg.rel(),
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
+    }
+    nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
+    let mut sys = LinuxSyscall::new(launch.cgroup_layout.clone());
+    sys.unshare(flags)?;
+    if flags.contains(CloneFlags::CLONE_NEWNET) {
+        net::loopback_up()?;
+    }
+    if flags.contains(CloneFlags::CLONE_NEWUTS) {
+        if let Some(h) = launch.spec.hostname() {
+            sys.sethostname(h)?;
+        }
+    }
+    rootfs::setup_rootfs(&mut sys, launch.spec, launch.rootfs)?;
+    let plan = ProcessPlan::from_spec(launch.spec, pty)?;
+    drop(sys);
+    become_process(launch.spec, plan)
+}
