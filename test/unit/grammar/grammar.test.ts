@@ -2,12 +2,13 @@
  * The TextMate grammar (syntaxes/dockerfile.tmLanguage.json), tokenized with the same
  * engine VS Code uses (vscode-textmate + vscode-oniguruma), against fixture files in
  * test/fixtures/grammar/. Each `<name>.dockerfile` has a `<name>.expect` file of lines
- *   <line> `<text>`[#<nth>] <scope> ... !<scope> ...
+ *   <line> `<text>`[#<nth>] <scope> ... !<scope> ...   (or '<text>', for text with a backtick)
  * meaning: every token overlapping the nth occurrence of <text> on that (1-based) line
  * carries each listed scope and none of the `!` ones.
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as oniguruma from 'vscode-oniguruma';
@@ -23,11 +24,11 @@ function parseExpect(file: string): Expectation[] {
   const out: Expectation[] = [];
   for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
     if (!raw.trim() || raw.startsWith('#')) continue;
-    const m = /^(\d+) `([^`]+)`(?:#(\d+))? (.+)$/.exec(raw);
+    const m = /^(\d+) (?:`([^`]+)`|'([^']+)')(?:#(\d+))? (.+)$/.exec(raw);
     if (!m) throw new Error(`bad expectation line in ${file}: ${raw}`);
-    const scopes = m[4].trim().split(/\s+/);
+    const scopes = m[5].trim().split(/\s+/);
     out.push({
-      line: Number(m[1]), text: m[2], nth: m[3] ? Number(m[3]) : 1, raw,
+      line: Number(m[1]), text: m[2] ?? m[3], nth: m[4] ? Number(m[4]) : 1, raw,
       has: scopes.filter((s) => !s.startsWith('!')),
       hasNot: scopes.filter((s) => s.startsWith('!')).map((s) => s.slice(1)),
     });
@@ -77,6 +78,11 @@ before(async () => {
 const fixtures = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.dockerfile')).sort();
 
 describe('dockerfile grammar', () => {
+  it('the JSON grammar is what syntaxes/dockerfile.tmLanguage.mjs generates', () => {
+    const generated = execFileSync(process.execPath, [path.join(ROOT, 'syntaxes', 'dockerfile.tmLanguage.mjs')], { encoding: 'utf8' });
+    assert.equal(fs.readFileSync(GRAMMAR, 'utf8'), generated, 'run: node syntaxes/dockerfile.tmLanguage.mjs > syntaxes/dockerfile.tmLanguage.json');
+  });
+
   it('has fixtures to check', () => {
     assert.ok(fixtures.length >= 5, `fixtures found: ${fixtures.join(', ')}`);
   });
@@ -109,14 +115,20 @@ describe('dockerfile grammar', () => {
     });
 
     it(`${base}: every rule is closed at the end of the file`, () => {
-      const t = tokenize(grammar, fs.readFileSync(path.join(FIXTURES, fixture), 'utf8'));
-      // Depth 1 is the grammar's root: nothing (a heredoc, a string, an instruction) runs on.
-      assert.equal(t.endState.depth, 1);
+      // An instruction appended to the file is highlighted as one: nothing (a heredoc,
+      // a string, a continuation) runs on past the fixture's last line.
+      const text = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
+      const t = tokenize(grammar, `${text}FROM probe\n`);
+      const last = t.lines.length - 1;
+      const from = t.tokens[last].find((tok) => tok.startIndex === 0);
+      assert.ok(from?.scopes.includes('keyword.other.instruction.dockerfile'), `appended FROM: ${from?.scopes.join(' ')}`);
+      assert.equal(from?.endIndex, 4);
     });
   }
 
-  it('an unterminated heredoc or string does not throw and ends in a nested rule', () => {
-    const t = tokenize(grammar, 'FROM a\nRUN <<EOF\necho "x\n');
+  it('an unterminated heredoc runs to the end of the file', () => {
+    const t = tokenize(grammar, 'FROM a\nRUN <<EOF\necho "x\nFROM b\n');
+    assert.ok(!t.tokens[3][0].scopes.includes('keyword.other.instruction.dockerfile'));
     assert.ok(t.endState.depth > 1);
   });
 

@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// Source of syntaxes/dockerfile.tmLanguage.json (regexes as String.raw, so they read as
+// the regex engine sees them). Regenerate with:
+//   node syntaxes/dockerfile.tmLanguage.mjs > syntaxes/dockerfile.tmLanguage.json
+// test/unit/grammar checks that the JSON is what this script prints.
+//
+// Every rule that knows the escape character exists twice: for `\` (the default) and,
+// with the suffix `-bt`, for `` ` `` (after a `# escape=`` ` `` directive); the
+// directive switches the rest of the file to the second set.
+
+const r = String.raw;
+const S = '.dockerfile';
+
+/** The repository for one escape character. `E` matches it, `C` is it inside [...]. */
+function rules(E, C, sfx) {
+  const inc = (name) => ({ include: `#${name}${sfx}` });
+  const continuation = { match: r`(${E})[ \t]*\n`, captures: { 1: { name: 'constant.character.escape.line-continuation' + S } } };
+  const contComment = { match: r`^\s*(#).*\n`, name: 'comment.line.number-sign' + S, captures: { 1: { name: 'punctuation.definition.comment' + S } } };
+  const ins = (names) => r`(?:^|\G)\s*((?i:${names}))(?=[ \t\n]|${E}|$)`;
+  const keyword = { 1: { name: 'keyword.other.instruction' + S } };
+  const instruction = (key, names, patterns) => ({
+    [key + sfx]: { begin: ins(names), beginCaptures: keyword, end: r`\n`, name: `meta.instruction.${key}` + S, patterns },
+  });
+  return {
+    ['instructions' + sfx]: { patterns: ['onbuild', 'from', 'run', 'copy', 'env', 'arg', 'label', 'expose', 'healthcheck', 'other'].map(inc) },
+    ['onbuild' + sfx]: {
+      begin: ins('ONBUILD') + r`[ \t]*`, beginCaptures: keyword,
+      end: r`(?<=\n)|(?=\n)`, name: 'meta.instruction.onbuild' + S,
+      patterns: [continuation, inc('instructions')],
+    },
+    ...instruction('from', 'FROM', [
+      inc('flags'), continuation, contComment,
+      { match: r`(?<=\s)((?i:AS))[ \t]+([^\s${C}]+)`, captures: { 1: { name: 'keyword.other.as' + S }, 2: { name: 'entity.name.function.stage' + S } } },
+      inc('image'),
+    ]),
+    ['image' + sfx]: {
+      comment: 'An image reference: name[:tag][@digest]; variables may appear anywhere.',
+      begin: r`(?=[^\s${C}])(?!(?i:AS)\s)`, end: r`(?=[\s${C}])`, name: 'meta.image-reference' + S,
+      patterns: [
+        inc('variable'),
+        { match: r`(@)([\w+.-]+:[0-9a-fA-F]*)`, captures: { 1: { name: 'punctuation.separator.digest' + S }, 2: { name: 'constant.other.image-digest' + S } } },
+        { match: r`(:)(\w[\w.-]*)(?=$|[\s@${C}])`, captures: { 1: { name: 'punctuation.separator.tag' + S }, 2: { name: 'constant.other.image-tag' + S } } },
+        { match: r`[^\s$@:${C}]+|:`, name: 'entity.name.type.image' + S },
+      ],
+    },
+    ['flags' + sfx]: {
+      comment: 'Flags come right after the instruction, possibly over continuation lines; the first word that is not a flag ends them.',
+      begin: r`\G(?=[ \t]|${E})`,
+      end: r`(?=\n)|(?=[^\s${C}-])|(?=-(?!-))|(?=${E}(?![ \t]*\n))`,
+      patterns: [continuation, contComment, inc('flag')],
+    },
+    ['flag' + sfx]: {
+      begin: r`(--)([A-Za-z][\w-]*)(=)?`,
+      beginCaptures: { 0: { name: 'variable.parameter.flag' + S }, 1: { name: 'punctuation.definition.flag' + S }, 3: { name: 'keyword.operator.assignment' + S } },
+      end: r`(?=[ \t\n]|${E}[ \t]*\n)`, name: 'meta.flag' + S,
+      patterns: [
+        inc('variable'), inc('string-double'), inc('string-single'),
+        { match: r`([\w.-]+)(=)`, captures: { 1: { name: 'entity.other.attribute-name' + S }, 2: { name: 'keyword.operator.assignment' + S } } },
+        { match: ',', name: 'punctuation.separator.comma' + S },
+        { match: r`[^\s,=$"'${C}]+`, name: 'string.unquoted.flag-value' + S },
+      ],
+    },
+    ...instruction('run', 'RUN|CMD|ENTRYPOINT|SHELL', [
+      inc('flags'), continuation, contComment, { include: '#json-array' }, { include: '#heredoc-shell' }, inc('shell'),
+    ]),
+    ...instruction('copy', 'COPY|ADD', [
+      inc('flags'), continuation, contComment, { include: '#json-array' }, inc('heredoc-file'),
+      inc('string-double'), inc('string-single'), inc('variable'),
+    ]),
+    ...instruction('healthcheck', 'HEALTHCHECK', [
+      inc('flags'), continuation, contComment,
+      { match: r`(?i:\bNONE\b)`, name: 'constant.language.none' + S },
+      { match: r`(?i:\bCMD\b)`, name: 'keyword.other.instruction' + S },
+      { include: '#json-array' }, inc('shell'),
+    ]),
+    ...instruction('env', 'ENV', [
+      continuation, contComment, { include: '#key-value' },
+      { match: r`(?<=^|\G|ENV|env|Env)([ \t]+)([A-Za-z_][\w.-]*)(?=[ \t])`, captures: { 2: { name: 'variable.other.definition.env' + S } } },
+      inc('value'),
+    ]),
+    ...instruction('arg', 'ARG', [
+      continuation, contComment, { include: '#key-value' },
+      { match: r`[A-Za-z_][\w.-]*`, name: 'variable.other.definition.arg' + S }, inc('value'),
+    ]),
+    ...instruction('label', 'LABEL', [
+      continuation, contComment,
+      { match: r`(?:("[^"\n]*")|([^\s="'${C}]+))(=)`, captures: {
+        1: { name: 'entity.other.attribute-name.label' + S }, 2: { name: 'entity.other.attribute-name.label' + S },
+        3: { name: 'keyword.operator.assignment' + S } } },
+      inc('value'),
+    ]),
+    ...instruction('expose', 'EXPOSE', [
+      continuation, contComment, inc('variable'),
+      { match: r`\b(\d+(?:-\d+)?)(?:(/)(\w+))?`, captures: {
+        1: { name: 'constant.numeric.port' + S }, 2: { name: 'punctuation.separator.protocol' + S }, 3: { name: 'constant.language.protocol' + S } } },
+    ]),
+    ...instruction('other', 'WORKDIR|USER|VOLUME|STOPSIGNAL|MAINTAINER', [
+      continuation, contComment, { include: '#json-array' }, inc('value'),
+    ]),
+    ['value' + sfx]: { patterns: [inc('string-double'), inc('string-single'), inc('variable'),
+      { match: r`${E}.`, name: 'constant.character.escape' + S }] },
+    ['shell' + sfx]: { patterns: [
+      inc('string-double'), inc('string-single'), inc('variable'),
+      { match: r`&&|\|\||;|\|(?!\|)`, name: 'keyword.operator.shell' + S },
+      { match: r`${E}.`, name: 'constant.character.escape' + S },
+    ] },
+    ['heredoc-file' + sfx]: { patterns: [['<<-', r`^\t*(\3)(?=\s*$)`], ['<<', r`^(\3)(?=\s*$)`]].map(([op, end]) => ({
+      begin: r`(${op})(["']?)([A-Za-z_][\w.-]*)(\2)(.*)\n`, end,
+      beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S }, 5: { patterns: [inc('value')] } },
+      endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
+      name: 'meta.heredoc' + S, contentName: 'string.unquoted.heredoc' + S, patterns: [inc('variable')],
+    })) },
+    ['string-double' + sfx]: {
+      begin: '"', beginCaptures: { 0: { name: 'punctuation.definition.string.begin' + S } },
+      end: r`"|(?=\n)`, endCaptures: { 0: { name: 'punctuation.definition.string.end' + S } },
+      name: 'string.quoted.double' + S,
+      patterns: [continuation, { match: r`${E}.`, name: 'constant.character.escape' + S }, inc('variable')],
+    },
+    ['string-single' + sfx]: {
+      begin: "'", beginCaptures: { 0: { name: 'punctuation.definition.string.begin' + S } },
+      end: r`'|(?=\n)`, endCaptures: { 0: { name: 'punctuation.definition.string.end' + S } },
+      name: 'string.quoted.single' + S, patterns: [continuation],
+    },
+    ['variable' + sfx]: { patterns: [
+      { match: r`${E}\$`, name: 'constant.character.escape' + S },
+      { begin: r`(\$\{)([A-Za-z_]\w*)`, end: r`\}|(?=\n)`,
+        beginCaptures: { 1: { name: 'punctuation.definition.variable.begin' + S }, 2: { name: 'variable.other' + S } },
+        endCaptures: { 0: { name: 'punctuation.definition.variable.end' + S } },
+        name: 'meta.variable.braced' + S,
+        patterns: [
+          { match: r`\G(?::?[-+?]|##?|%%?|//?)`, name: 'keyword.operator.variable-modifier' + S },
+          inc('variable'),
+          { match: r`[^}$${C}\n]+`, name: 'string.unquoted.variable-word' + S },
+        ] },
+      { match: r`(\$)([A-Za-z_]\w*)`, captures: { 1: { name: 'punctuation.definition.variable' + S }, 2: { name: 'variable.other' + S } } },
+    ] },
+  };
+}
+
+const directiveLine = {
+  match: r`^\s*(#)\s*((?i:syntax|escape|check))\s*(=)\s*(.*?)\s*$`,
+  name: 'meta.directive' + S,
+  captures: {
+    1: { name: 'punctuation.definition.comment' + S },
+    2: { name: 'keyword.other.directive' + S },
+    3: { name: 'keyword.operator.assignment' + S },
+    4: { name: 'string.unquoted.directive-value' + S, patterns: [
+      { match: r`([\w-]+)(=)`, captures: { 1: { name: 'entity.other.attribute-name' + S }, 2: { name: 'keyword.operator.assignment' + S } } },
+      { match: ';|,', name: 'punctuation.separator' + S },
+    ] },
+  },
+};
+
+const comment = { match: r`^\s*(#).*$`, name: 'comment.line.number-sign' + S, captures: { 1: { name: 'punctuation.definition.comment' + S } } };
+
+const grammar = {
+  $schema: 'https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json',
+  name: 'Dockerfile',
+  scopeName: 'source.dockerfile',
+  comment: 'Generated by dockerfile.tmLanguage.mjs; edit that file.',
+  fileTypes: ['Dockerfile', 'Containerfile', 'dockerfile'],
+  patterns: [{ include: '#directives' }, { include: '#comment' }, { include: '#instructions' }],
+  repository: {
+    directives: {
+      comment: 'Parser directives are directives only in the leading run of directive-shaped comment lines.',
+      begin: r`\A(?=\s*#\s*(?i:syntax|escape|check)\s*=)`,
+      end: r`^(?!\s*#\s*(?i:syntax|escape|check)\s*=)`,
+      patterns: [{ include: '#escape-backtick' }, directiveLine],
+    },
+    'escape-backtick': {
+      comment: 'After `# escape=`` ` the rest of the file uses the -bt rules; this rule never ends.',
+      begin: r`^\s*(#)\s*((?i:escape))\s*(=)\s*(\x60)\s*$`,
+      beginCaptures: {
+        0: { name: 'meta.directive' + S }, 1: { name: 'punctuation.definition.comment' + S },
+        2: { name: 'keyword.other.directive' + S }, 3: { name: 'keyword.operator.assignment' + S },
+        4: { name: 'string.unquoted.directive-value' + S },
+      },
+      end: r`(?!)`,
+      patterns: [directiveLine, { include: '#comment' }, { include: '#instructions-bt' }],
+    },
+    comment,
+    ...rules(r`\\`, r`\\`, ''),
+    ...rules('`', '`', '-bt'),
+    'key-value': {
+      match: r`([A-Za-z_][\w.-]*)(=)`,
+      captures: { 1: { name: 'variable.other.definition' + S }, 2: { name: 'keyword.operator.assignment' + S } },
+    },
+    'json-array': {
+      begin: r`(\[)(?=[ \t]*(?:"|\]))`, end: r`(\])|(?=\n)`,
+      beginCaptures: { 1: { name: 'punctuation.definition.array.begin' + S } },
+      endCaptures: { 1: { name: 'punctuation.definition.array.end' + S } },
+      name: 'meta.structure.array.json' + S,
+      patterns: [
+        { begin: '"', end: r`"|(?=\n)`, name: 'string.quoted.double.json' + S,
+          beginCaptures: { 0: { name: 'punctuation.definition.string.begin' + S } },
+          endCaptures: { 0: { name: 'punctuation.definition.string.end' + S } },
+          patterns: [{ match: r`\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})`, name: 'constant.character.escape' + S }, { include: '#variable' }] },
+        { match: ',', name: 'punctuation.separator.array' + S },
+        { match: r`[\\\x60][ \t]*\n`, name: 'constant.character.escape.line-continuation' + S },
+      ],
+    },
+    'heredoc-shell': {
+      comment: 'RUN heredoc bodies are shell scripts: embed VS Code\'s shell grammar.',
+      patterns: [['<<-', r`^\t*(\3)(?=\s*$)`], ['<<', r`^(\3)(?=\s*$)`]].map(([op, end]) => ({
+        begin: r`(${op})(["']?)([A-Za-z_][\w.-]*)(\2)`, end,
+        beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S } },
+        endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
+        name: 'meta.heredoc' + S, contentName: 'meta.embedded.block.shell', patterns: [{ include: 'source.shell' }],
+      })),
+    },
+  },
+};
+
+process.stdout.write(JSON.stringify(grammar, null, 2) + '\n');
