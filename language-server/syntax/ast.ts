@@ -88,6 +88,8 @@ export interface Instruction extends Span {
   emptyContinuation: boolean;
   /** the physical line spans of the instruction, in order (instruction text only, no heredoc bodies) */
   lineSpans: Span[];
+  /** index in `logical` right after the keyword */
+  bodyLog: number;
   /** maps an offset in `logical` back to a document offset */
   logical: string;
   toDoc: (logicalIndex: number) => number;

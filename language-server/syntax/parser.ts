@@ -122,7 +122,10 @@ export function parse(text: string): Dockerfile {
     let cEnd = trimCont(ts, firstEnd);
     let isEnd = cEnd < 0;
     if (isEnd) cEnd = firstEnd;
-    if (isEnd && cEnd === ts) continue;
+    if (isEnd && cEnd === ts) {
+      if (!isComment) pending = [];
+      continue;
+    }
 
     const segs: Seg[] = [{ log: 0, doc: ts, len: cEnd - ts }];
     const lineSpans: Span[] = [{ start: ts, end: e }];
@@ -231,7 +234,7 @@ function parseInstruction(
     rest: L.slice(rs, re), restSpan: spanOf(toDoc, rs, re),
     args: [], json: false, pairs: [], heredocs: [], prevComments: [],
     start: toDoc(a), end: toDoc(b), startLine: 0, endLine: 0, emptyContinuation: false, lineSpans: [],
-    logical: L, toDoc,
+    logical: L, toDoc, bodyLog: k,
   };
   const err = (message: string, code: string, ls = rs, le = re): void => {
     const sp = spanOf(toDoc, ls, le);

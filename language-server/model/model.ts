@@ -1,0 +1,301 @@
+/**
+ * Semantic model over the syntax tree: stages, ARG/ENV definitions and scopes,
+ * variable references, stage references and heredocs. Pure and built once per parse.
+ */
+import type { Dockerfile, Flag, Heredoc, Instruction, Span, Word } from '../syntax/ast';
+
+export const BUILTIN_ARGS: Record<string, string> = {
+  TARGETPLATFORM: 'platform of the build result, e.g. linux/amd64',
+  TARGETOS: 'OS component of TARGETPLATFORM',
+  TARGETARCH: 'architecture component of TARGETPLATFORM',
+  TARGETVARIANT: 'variant component of TARGETPLATFORM',
+  BUILDPLATFORM: 'platform of the node performing the build',
+  BUILDOS: 'OS component of BUILDPLATFORM',
+  BUILDARCH: 'architecture component of BUILDPLATFORM',
+  BUILDVARIANT: 'variant component of BUILDPLATFORM',
+  TARGETSTAGE: 'name of the stage being built',
+};
+export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+/** Environment that practically every base image defines. */
+export const COMMON_ENV = ['PATH', 'HOME', 'HOSTNAME', 'TERM', 'PWD', 'SHELL', 'USER', 'LANG'];
+
+/** Instructions whose arguments BuildKit expands ($VAR) at build time. */
+export const EXPANDED = new Set(['ADD', 'COPY', 'ENV', 'EXPOSE', 'FROM', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR', 'ARG']);
+
+export interface VarDef {
+  kind: 'ARG' | 'ENV';
+  name: string;
+  nameSpan: Span;
+  value?: string;
+  inst: Instruction;
+  /** -1: global (before the first FROM) */
+  stage: number;
+  order: number;
+}
+
+export interface VarRef {
+  name: string;
+  /** the whole `$X` / `${X:-y}` */
+  span: Span;
+  nameSpan: Span;
+  inst: Instruction;
+  stage: number;
+  order: number;
+  /** BuildKit expands it (vs. the shell at run time) */
+  expanded: boolean;
+  /** ${X:-y}, ${X+y}, ... */
+  modifier: string;
+}
+
+export interface Stage {
+  index: number;
+  from: Instruction;
+  image?: Word;
+  name?: string;
+  nameWord?: Word;
+  asWord?: Word;
+  platform?: Flag;
+  /** index of the earlier stage the FROM refers to */
+  parent?: number;
+  instructions: Instruction[];
+  start: number;
+  end: number;
+}
+
+export interface StageRef {
+  name: string;
+  span: Span;
+  inst: Instruction;
+  kind: 'from' | 'copy' | 'mount';
+  target?: number;
+}
+
+export interface HeredocUse {
+  heredoc: Heredoc;
+  inst: Instruction;
+  /** the name within `<<-"EOF"` */
+  defSpan: Span;
+  /** the name on the terminator line */
+  endSpan?: Span;
+}
+
+export interface Model {
+  df: Dockerfile;
+  stages: Stage[];
+  /** instructions in document order with their stage (-1 before the first FROM) and order */
+  order: Map<Instruction, { stage: number; order: number }>;
+  defs: VarDef[];
+  refs: VarRef[];
+  stageRefs: StageRef[];
+  heredocs: HeredocUse[];
+}
+
+const NAME_RE = /[A-Za-z0-9_]/;
+
+/** Finds $VAR and ${VAR...} in logical[from, to), honouring the escape char and single quotes. */
+export function scanVars(
+  L: string, from: number, to: number, escape: string,
+  cb: (name: string, start: number, nameStart: number, end: number, modifier: string) => void,
+  singleQuotes = true,
+): void {
+  let inSingle = false;
+  let inDouble = false;
+  for (let i = from; i < to; i++) {
+    const c = L[i];
+    if (c === escape && !inSingle) {
+      i++;
+      continue;
+    }
+    if (singleQuotes && c === "'" && !inDouble) {
+      inSingle = !inSingle;
+      continue;
+    }
+    if (c === '"' && !inSingle) inDouble = !inDouble;
+    if (c !== '$' || inSingle) continue;
+    const n = L[i + 1];
+    if (n === '{') {
+      let j = i + 2;
+      while (j < to && NAME_RE.test(L[j])) j++;
+      if (j === i + 2) continue;
+      const nameEnd = j;
+      let depth = 1;
+      let k = j;
+      while (k < to && depth > 0) {
+        if (L[k] === '{') depth++;
+        else if (L[k] === '}') depth--;
+        if (depth > 0) k++;
+      }
+      const end = Math.min(k + 1, to);
+      const mod = L.slice(nameEnd, k).match(/^(:?[-+?]|#{1,2}|%{1,2}|\/)/);
+      cb(L.slice(i + 2, nameEnd), i, i + 2, end, mod ? mod[1] : '');
+      i = nameEnd - 1;
+    } else if (n !== undefined && /[A-Za-z_]/.test(n)) {
+      let j = i + 1;
+      while (j < to && NAME_RE.test(L[j])) j++;
+      cb(L.slice(i + 1, j), i, i + 1, j, '');
+      i = j - 1;
+    }
+  }
+}
+
+function flagValue(inst: Instruction, name: string): Flag | undefined {
+  return inst.flags.find((f) => f.name === name);
+}
+
+export function buildModel(df: Dockerfile): Model {
+  const stages: Stage[] = [];
+  const order = new Map<Instruction, { stage: number; order: number }>();
+  const defs: VarDef[] = [];
+  const refs: VarRef[] = [];
+  const stageRefs: StageRef[] = [];
+  const heredocs: HeredocUse[] = [];
+  const text = df.text;
+  let cur = -1;
+  let n = 0;
+  const stageByName = (name: string): number | undefined => {
+    const lower = name.toLowerCase();
+    for (const s of stages) if (s.name === lower) return s.index;
+    if (/^\d+$/.test(name)) {
+      const i = Number(name);
+      if (i < stages.length) return i;
+    }
+    return undefined;
+  };
+  for (const inst of df.instructions) {
+    if (inst.name === 'FROM') {
+      const a = inst.args;
+      const st: Stage = { index: stages.length, from: inst, image: a[0], instructions: [], start: inst.start, end: inst.end, platform: flagValue(inst, 'platform') };
+      if (a.length >= 3 && a[1].value.toLowerCase() === 'as') {
+        st.asWord = a[1];
+        st.nameWord = a[2];
+        st.name = a[2].value.toLowerCase();
+      }
+      if (a[0]) {
+        const p = stageByName(a[0].value);
+        if (p !== undefined && !/^\d+$/.test(a[0].value)) {
+          st.parent = p;
+          stageRefs.push({ name: a[0].value, span: a[0], inst, kind: 'from', target: p });
+        }
+      }
+      if (stages.length > 0) stages[stages.length - 1].end = inst.start;
+      stages.push(st);
+      cur = st.index;
+    }
+    const o = n++;
+    order.set(inst, { stage: cur, order: o });
+    if (cur >= 0) {
+      stages[cur].instructions.push(inst);
+      stages[cur].end = inst.end;
+    }
+    const eff = inst.name === 'ONBUILD' && inst.sub ? inst.sub : inst;
+    const expanded = inst.name !== 'ONBUILD' && EXPANDED.has(eff.name);
+    // definitions
+    if (inst.name === 'ARG') {
+      for (const w of inst.args) {
+        const eq = w.value.indexOf('=');
+        const name = eq < 0 ? w.value : w.value.slice(0, eq);
+        let value = eq < 0 ? undefined : w.value.slice(eq + 1);
+        if (value !== undefined && value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) value = value.slice(1, -1);
+        defs.push({ kind: 'ARG', name, nameSpan: { start: w.start, end: w.start + name.length }, value, inst, stage: cur, order: o });
+      }
+    } else if (inst.name === 'ENV') {
+      for (const p of inst.pairs) {
+        let value = p.value?.value;
+        if (value !== undefined && p.separator === '=' && value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) value = value.slice(1, -1);
+        defs.push({ kind: 'ENV', name: p.key.value, nameSpan: { start: p.key.start, end: p.key.end }, value, inst, stage: cur, order: o });
+      }
+    }
+    // variable references in the instruction line
+    const L = eff.logical;
+    scanVars(L, eff.bodyLog, L.length, df.escape, (name, s, ns, e, modifier) => {
+      const ds = eff.toDoc(s);
+      refs.push({
+        name, span: { start: ds, end: eff.toDoc(e - 1) + 1 }, nameSpan: { start: eff.toDoc(ns), end: eff.toDoc(ns + name.length - 1) + 1 },
+        inst, stage: cur, order: o, expanded, modifier,
+      });
+    });
+    // heredoc bodies (shell or file content) reference variables too
+    for (const h of eff.heredocs) {
+      const raw = text.slice(h.nameSpan.start, h.nameSpan.end);
+      const idx = raw.indexOf(h.name);
+      const use: HeredocUse = { heredoc: h, inst, defSpan: { start: h.nameSpan.start + Math.max(idx, 0), end: h.nameSpan.start + Math.max(idx, 0) + h.name.length } };
+      if (h.terminatorSpan) {
+        let t = h.terminatorSpan.start;
+        while (text.charCodeAt(t) === 9) t++;
+        use.endSpan = { start: t, end: t + h.name.length };
+      }
+      heredocs.push(use);
+      if (eff.name === 'RUN' || h.expand) {
+        const cs = h.contentSpan.start;
+        scanVars(text, cs, h.contentSpan.end, '\\', (name, s, ns, e, modifier) => {
+          refs.push({ name, span: { start: s, end: e }, nameSpan: { start: ns, end: ns + name.length }, inst, stage: cur, order: o, expanded: eff.name !== 'RUN' && h.expand, modifier });
+        });
+      }
+    }
+    // stage references in flags
+    if (eff.name === 'COPY' || eff.name === 'ADD') {
+      const f = flagValue(eff, 'from');
+      if (f && f.value !== undefined && f.valueSpan && !f.value.includes('$')) {
+        stageRefs.push({ name: f.value, span: f.valueSpan, inst, kind: 'copy', target: stageByName(f.value) });
+      }
+    }
+    if (eff.name === 'RUN') {
+      for (const f of eff.flags) {
+        if (f.name !== 'mount' || f.value === undefined || !f.valueSpan) continue;
+        const m = /(^|,)from=([^,]*)/.exec(f.value);
+        if (!m || m[2].includes('$')) continue;
+        const raw = text.slice(f.valueSpan.start, f.valueSpan.end);
+        const at = raw.indexOf('from=' + m[2]);
+        const s = f.valueSpan.start + (at < 0 ? 0 : at + 5);
+        stageRefs.push({ name: m[2], span: { start: s, end: s + m[2].length }, inst, kind: 'mount', target: stageByName(m[2]) });
+      }
+    }
+  }
+  return { df, stages, order, defs, refs, stageRefs, heredocs };
+}
+
+/** The definition a reference resolves to, following BuildKit's scoping. */
+export function resolveVar(model: Model, name: string, stage: number, order: number): VarDef | undefined {
+  const before = (d: VarDef): boolean => d.order < order;
+  if (stage < 0 || model.stages[stage]?.from.start !== undefined && isFromOrder(model, stage, order)) {
+    // FROM and global scope: global ARGs only
+    let found: VarDef | undefined;
+    for (const d of model.defs) if (d.stage === -1 && d.name === name && before(d)) found = d;
+    return found;
+  }
+  let found: VarDef | undefined;
+  for (const d of model.defs) if (d.stage === stage && d.name === name && before(d)) found = d;
+  if (found) {
+    if (found.kind === 'ARG' && found.value === undefined) {
+      const g = resolveVar(model, name, -1, Number.MAX_SAFE_INTEGER);
+      if (g) return { ...found, value: g.value };
+    }
+    return found;
+  }
+  // ENV inherited from a parent stage
+  const parent = model.stages[stage]?.parent;
+  if (parent !== undefined && parent < stage) {
+    const p = resolveVar(model, name, parent, Number.MAX_SAFE_INTEGER);
+    if (p && p.kind === 'ENV') return p;
+  }
+  return undefined;
+}
+
+function isFromOrder(model: Model, stage: number, order: number): boolean {
+  const from = model.stages[stage].from;
+  return model.order.get(from)?.order === order;
+}
+
+/** Whether a name is known in scope even without a definition in this file. */
+export function isImplicitlyDefined(model: Model, name: string, stage: number, order: number): boolean {
+  if (PROXY_ARGS.includes(name)) return true;
+  if (stage < 0 || isFromOrder(model, stage, order)) return name in BUILTIN_ARGS;
+  return COMMON_ENV.includes(name);
+}
+
+/** Stage index containing a document offset (-1 before the first FROM). */
+export function stageAt(model: Model, offset: number): number {
+  let s = -1;
+  for (const st of model.stages) if (st.from.start <= offset) s = st.index;
+  return s;
+}

@@ -1,0 +1,34 @@
+/** Light shell helpers for best-practice rules (no shell parser needed). */
+import type { Dockerfile, Instruction, Span } from '../../syntax/ast';
+
+/** The script a RUN executes: shell form text, heredoc bodies, or the JSON words joined. */
+export function runScript(inst: Instruction): string {
+  const parts: string[] = [];
+  if (inst.json) parts.push(inst.args.map((a) => a.value).join(' '));
+  else parts.push(inst.rest);
+  for (const h of inst.heredocs) parts.push(h.content);
+  return parts.join('\n');
+}
+
+/** Simple commands of a script: split on && || ; | and newlines. */
+export function simpleCommands(script: string): string[][] {
+  return script
+    .replace(/\\\n/g, ' ')
+    .split(/&&|\|\||;|\||\n/)
+    .map((c) => c.trim().split(/\s+/).filter(Boolean))
+    .filter((c) => c.length > 0);
+}
+
+/** Span of the first match of `re` in the instruction's text (document offsets). */
+export function findIn(df: Dockerfile, inst: Instruction, re: RegExp): Span {
+  const text = df.text.slice(inst.start, inst.end);
+  const m = re.exec(text);
+  if (!m) return { start: inst.keywordSpan.start, end: inst.keywordSpan.end };
+  return { start: inst.start + m.index, end: inst.start + m.index + m[0].length };
+}
+
+export function runs(df: Dockerfile): Instruction[] {
+  const out: Instruction[] = [];
+  for (const i of df.instructions) if (i.name === 'RUN') out.push(i);
+  return out;
+}

@@ -1,0 +1,28 @@
+import { isImplicitlyDefined, resolveVar, type Model } from '../../model/model';
+import { buildkitUrl, suggest, type Finding, type Rule } from '../rule';
+
+/** The stage's base is fully known (scratch or a chain of local stages ending in scratch). */
+function baseKnown(model: Model, stage: number, depth = 0): boolean {
+  const s = model.stages[stage];
+  if (!s || depth > 50) return false;
+  if (s.parent !== undefined && s.parent < stage) return baseKnown(model, s.parent, depth + 1);
+  return s.image?.value.toLowerCase() === 'scratch';
+}
+
+export const UndefinedVar: Rule = {
+  name: 'UndefinedVar', family: 'buildkit', severity: 'warning',
+  description: 'Variables should be defined before their use', url: buildkitUrl('UndefinedVar'),
+  check({ model }) {
+    const out: Finding[] = [];
+    for (const r of model.refs) {
+      if (!r.expanded || r.stage < 0 || r.inst.name === 'FROM' || r.modifier !== '') continue;
+      if (resolveVar(model, r.name, r.stage, r.order) || isImplicitlyDefined(model, r.name, r.stage, r.order)) continue;
+      const visible = model.defs.filter((d) => (d.stage === r.stage || d.stage === -1) && d.order < r.order).map((d) => d.name);
+      const s = suggest(r.name, visible);
+      // the base image's environment is unknown offline: only report what is certainly wrong
+      if (!s && !baseKnown(model, r.stage)) continue;
+      out.push({ ...r.span, message: `Usage of undefined variable '$${r.name}'` + (s ? ` (did you mean $${s}?)` : '') });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,106 @@
+import { DURATION_RE, INSTRUCTION_MAP, MOUNT_KEY_MAP, MOUNT_TYPES } from '../../model/instructions';
+import type { Flag, Instruction } from '../../syntax/ast';
+import { suggest, type Finding, type Rule } from '../rule';
+import { parseMountFields } from './mount';
+
+const BOOL = new Set(['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False']);
+const CHMOD = /^(?:[0-7]{3,4}|(?:[ugoa]*[-+=][rwxXst]*)(?:,[ugoa]*[-+=][rwxXst]*)*)$/;
+const CHECKSUM = /^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
+const PLATFORM = /^[a-z0-9_]+(?:\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?)?$/i;
+
+export const InvalidFlag: Rule = {
+  name: 'InvalidFlag', family: 'syntax', severity: 'error',
+  description: 'Unknown flag or invalid flag value',
+  check({ df }) {
+    const out: Finding[] = [];
+    const one = (i: Instruction): void => {
+      const spec = INSTRUCTION_MAP.get(i.name);
+      if (!spec) return;
+      const seen = new Set<string>();
+      for (const f of i.flags) {
+        const fs = spec.flags.find((x) => x.name === f.name);
+        if (!fs) {
+          const s = suggest(f.name, spec.flags.map((x) => x.name));
+          const finding: Finding = { ...f, message: `Unknown flag: ${f.name}` + (spec.flags.length ? (s ? ` (did you mean --${s}?)` : ` (${i.name} accepts ${spec.flags.map((x) => '--' + x.name).join(', ')})`) : ` (${i.name} takes no flags)`) };
+          if (s) finding.fixes = [{ title: `Change to --${s}`, edits: [{ ...f.nameSpan, newText: s }] }];
+          out.push(finding);
+          continue;
+        }
+        if (seen.has(f.name) && f.name !== 'mount' && f.name !== 'exclude' && f.name !== 'device') {
+          out.push({ ...f, message: `Duplicate flag specified: ${f.name}` });
+        }
+        seen.add(f.name);
+        const v = f.value;
+        const at = f.valueSpan ?? f;
+        const bad = (message: string, span: { start: number; end: number } = at): void => {
+          out.push({ start: span.start, end: span.end, message });
+        };
+        if (fs.kind === 'bool') {
+          if (v !== undefined && !BOOL.has(v) && !v.includes('$')) bad(`Expecting boolean value for flag ${f.name}, not: ${v}`);
+          continue;
+        }
+        if (v === undefined || v === '') {
+          bad(`Missing a value on flag: ${f.name}`, f);
+          continue;
+        }
+        if (v.includes('$') && fs.kind !== 'mount') continue;
+        if (fs.values && !fs.values.includes(v)) bad(`Invalid value for --${f.name}: "${v}" (expected ${fs.values.join(', ')})`);
+        else if (fs.kind === 'duration' && !DURATION_RE.test(v)) bad(`Invalid duration for --${f.name}: "${v}" (e.g. 30s, 1m30s)`);
+        else if (fs.kind === 'int' && !/^\d+$/.test(v)) bad(`Invalid value for --${f.name}: "${v}" (expected an integer)`);
+        else if (fs.kind === 'chmod' && !CHMOD.test(v)) bad(`Invalid --chmod value "${v}" (expected octal like 0755 or symbolic like u+x)`);
+        else if (fs.kind === 'checksum' && !CHECKSUM.test(v)) bad(`Invalid --checksum value "${v}" (expected sha256:<64 hex digits>)`);
+        else if (fs.kind === 'platform' && !v.split(',').every((p) => PLATFORM.test(p.trim()))) bad(`Invalid platform "${v}" (expected os[/arch[/variant]], e.g. linux/amd64)`);
+        else if (fs.kind === 'mount') checkMount(f, v, df.text, out);
+      }
+      if (i.sub) one(i.sub);
+    };
+    for (const i of df.instructions) one(i);
+    return out;
+  },
+};
+
+function checkMount(f: Flag, value: string, text: string, out: Finding[]): void {
+  const vs = f.valueSpan as { start: number; end: number };
+  const raw = text.slice(vs.start, vs.end);
+  const simple = raw === value;
+  const spanOf = (offset: number, length: number): { start: number; end: number } => (simple ? { start: vs.start + offset, end: vs.start + offset + length } : vs);
+  const fields = parseMountFields(value);
+  let type = 'bind';
+  for (const fl of fields) if (fl.key === 'type' && fl.value) type = fl.value.toLowerCase();
+  let hasTarget = false;
+  for (const fl of fields) {
+    const span = spanOf(fl.offset, fl.length);
+    const spec = MOUNT_KEY_MAP.get(fl.key);
+    if (!spec) {
+      const s = suggest(fl.key, MOUNT_KEY_MAP.keys());
+      out.push({ ...span, message: `Unexpected key '${fl.key}' in '${value}'` + (s ? ` (did you mean ${s}?)` : '') });
+      continue;
+    }
+    if (fl.key === 'type') {
+      if (!fl.value || !MOUNT_TYPES.includes(fl.value.toLowerCase())) out.push({ ...span, message: `Unsupported mount type "${fl.value ?? ''}" (expected ${MOUNT_TYPES.join(', ')})` });
+      continue;
+    }
+    if (['target', 'dst', 'destination'].includes(fl.key)) hasTarget = true;
+    if (MOUNT_TYPES.includes(type) && !spec.types.includes(type)) {
+      out.push({ ...span, message: `Key '${fl.key}' does not apply to mount type ${type}` });
+      continue;
+    }
+    if (fl.value !== undefined && fl.value.includes('$')) continue;
+    if (spec.values) {
+      if (spec.values.includes('true')) {
+        if (fl.value !== undefined && !BOOL.has(fl.value)) out.push({ ...span, message: `Invalid value for ${fl.key}: "${fl.value}" (expected true or false)` });
+      } else if (!fl.value || !spec.values.includes(fl.value)) {
+        out.push({ ...span, message: `Invalid value for ${fl.key}: "${fl.value ?? ''}" (expected ${spec.values.join(', ')})` });
+      }
+    } else if (fl.value === undefined || fl.value === '') {
+      out.push({ ...span, message: `Missing a value for mount key '${fl.key}'` });
+    } else if ((fl.key === 'uid' || fl.key === 'gid') && !/^\d+$/.test(fl.value)) {
+      out.push({ ...span, message: `Invalid ${fl.key} "${fl.value}" (expected a number)` });
+    } else if (fl.key === 'mode' && !/^0?[0-7]{3,4}$/.test(fl.value)) {
+      out.push({ ...span, message: `Invalid mode "${fl.value}" (expected octal, e.g. 0755)` });
+    }
+  }
+  if (!hasTarget && (type === 'bind' || type === 'cache' || type === 'tmpfs')) {
+    out.push({ ...vs, message: `Mount type ${type} requires a target (target=<path>)` });
+  }
+}

@@ -1,0 +1,38 @@
+/** What is visible at a position: variables, stages. */
+import { BUILTIN_ARGS, COMMON_ENV, type Model, type VarDef } from '../model/model';
+import type { Instruction } from '../syntax/ast';
+
+export interface VisibleVar {
+  name: string;
+  def?: VarDef;
+  builtin?: string;
+}
+
+export function visibleVars(model: Model, inst: Instruction | undefined, offset: number): VisibleVar[] {
+  const o = inst ? model.order.get(inst) : undefined;
+  let stage = -1;
+  for (const s of model.stages) if (s.from.start <= offset) stage = s.index;
+  const order = o ? (offset > (inst?.end ?? 0) ? o.order + 1 : o.order) : Number.MAX_SAFE_INTEGER;
+  const inFrom = inst?.name === 'FROM' || stage < 0;
+  const out = new Map<string, VisibleVar>();
+  if (inFrom) {
+    for (const d of model.defs) if (d.stage === -1 && (!inst || d.order < order)) out.set(d.name, { name: d.name, def: d });
+    for (const [k, v] of Object.entries(BUILTIN_ARGS)) if (!out.has(k)) out.set(k, { name: k, builtin: v });
+    return [...out.values()];
+  }
+  const parent = model.stages[stage]?.parent;
+  if (parent !== undefined) for (const d of model.defs) if (d.stage === parent && d.kind === 'ENV') out.set(d.name, { name: d.name, def: d });
+  for (const d of model.defs) if (d.stage === stage && d.order < order) out.set(d.name, { name: d.name, def: d });
+  for (const e of COMMON_ENV) if (!out.has(e)) out.set(e, { name: e, builtin: 'environment variable usually set by the base image' });
+  return [...out.values()];
+}
+
+/** Names of stages defined before the instruction. */
+export function earlierStages(model: Model, offset: number): string[] {
+  const out: string[] = [];
+  for (const s of model.stages) {
+    if (s.from.start >= offset) break;
+    if (s.name && s.from.end < offset) out.push(s.nameWord?.value ?? s.name);
+  }
+  return out;
+}
