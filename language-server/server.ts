@@ -44,6 +44,8 @@ function ignorePatternsFor(uri: string): string[] | undefined {
 }
 
 const timers = new Map<string, NodeJS.Timeout>();
+/** Resolves once the first workspace/configuration answer is in (or immediately without one). */
+let settingsReady: Promise<void> = Promise.resolve();
 
 function publish(doc: TextDocument): void {
   const version = doc.version;
@@ -58,7 +60,7 @@ function schedule(doc: TextDocument, delay: number): void {
   if (prev) clearTimeout(prev);
   if (delay <= 0) {
     timers.delete(doc.uri);
-    publish(doc);
+    void settingsReady.then(() => publish(doc));
     return;
   }
   timers.set(doc.uri, setTimeout(() => {
@@ -99,17 +101,19 @@ async function loadSettings(): Promise<void> {
   if (!canConfigure) return;
   try {
     const s = (await connection.workspace.getConfiguration(SETTINGS_SECTION)) as Partial<DockerfileSettings> | null;
+    const before = JSON.stringify(service.settings);
     service.setSettings(s ?? undefined);
+    if (JSON.stringify(service.settings) === before) return;
   } catch {
-    // keep the current settings
+    return; // keep the current settings
   }
-  for (const d of documents.all()) schedule(d, 0);
+  for (const d of documents.all()) publish(d);
 }
 
 connection.onInitialized(() => {
   if (canConfigure) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
-    void loadSettings();
+    settingsReady = Promise.race([loadSettings(), new Promise<void>((r) => setTimeout(r, 2000))]);
   }
 });
 
