@@ -54,8 +54,10 @@ export function hover(doc: ParsedDocument, pos: { line: number; character: numbe
     if (!contains(f, offset)) continue;
     const fs = spec?.flags.find((x) => x.name === f.name);
     if (f.name === 'mount' && f.valueSpan && offset >= f.valueSpan.start) {
-      const raw = df.text.slice(f.valueSpan.start, offset);
-      const key = raw.slice(raw.lastIndexOf(',') + 1).split('=')[0].trim().toLowerCase();
+      const raw = df.text.slice(f.valueSpan.start, f.valueSpan.end);
+      const rel = offset - f.valueSpan.start;
+      const fieldStart = raw.lastIndexOf(',', rel - 1) + 1;
+      const key = raw.slice(fieldStart).split(/[=,]/)[0].trim().toLowerCase();
       const k = MOUNT_KEY_MAP.get(key);
       if (k) return { contents: md(`**${k.name}** (RUN --mount)\n\n${k.doc}`) };
     }

@@ -27,12 +27,11 @@ export function visibleVars(model: Model, inst: Instruction | undefined, offset:
   return [...out.values()];
 }
 
-/** Names of stages defined before the instruction. */
+/** Names of stages defined before the stage containing the offset. */
 export function earlierStages(model: Model, offset: number): string[] {
+  let cur = model.stages.length;
+  for (const s of model.stages) if (s.from.start <= offset) cur = s.index;
   const out: string[] = [];
-  for (const s of model.stages) {
-    if (s.from.start >= offset) break;
-    if (s.name && s.from.end < offset) out.push(s.nameWord?.value ?? s.name);
-  }
+  for (const s of model.stages) if (s.index < cur && s.name) out.push(s.nameWord?.value ?? s.name);
   return out;
 }

@@ -1,0 +1,316 @@
+/** Language features over real JSON-RPC against the spawned server. */
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type {
+  CodeAction, CompletionItem, CompletionList, DocumentHighlight, DocumentLink, DocumentSymbol, FoldingRange, Hover,
+  Location, MarkupContent, Range, SemanticTokens, SignatureHelp, TextEdit, WorkspaceEdit,
+} from 'vscode-languageserver-protocol';
+import { LocalImagesNotification } from '../../../language-server/protocol';
+import { TestClient } from './client';
+
+let client: TestClient;
+let n = 0;
+
+before(async () => {
+  client = new TestClient();
+  const init = (await client.start()) as { capabilities: Record<string, unknown> };
+  assert.ok(init.capabilities.completionProvider);
+  assert.ok(init.capabilities.semanticTokensProvider);
+});
+after(async () => {
+  await client.stop();
+});
+
+/** Opens `text` where `|` marks the cursor; returns uri and position. */
+async function at(textWithCursor: string): Promise<{ uri: string; position: { line: number; character: number }; text: string }> {
+  const idx = textWithCursor.indexOf('|');
+  const text = textWithCursor.slice(0, idx) + textWithCursor.slice(idx + 1);
+  const before = text.slice(0, idx).split('\n');
+  const uri = `untitled:feat-${++n}`;
+  await client.open(uri, text);
+  return { uri, text, position: { line: before.length - 1, character: before[before.length - 1].length } };
+}
+
+async function complete(textWithCursor: string): Promise<CompletionItem[]> {
+  const { uri, position } = await at(textWithCursor);
+  const r = await client.request<CompletionItem[] | CompletionList | null>('textDocument/completion', { textDocument: { uri }, position });
+  return Array.isArray(r) ? r : r?.items ?? [];
+}
+const labels = (items: CompletionItem[]): string[] => items.map((i) => i.label);
+
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const off = (p: { line: number; character: number }): number => lines.slice(0, p.line).reduce((a, l) => a + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => off(b.range.start) - off(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, off(e.range.start)) + e.newText + out.slice(off(e.range.end));
+  return out;
+}
+
+describe('completion', () => {
+  test('instructions with snippets at the start of a line', async () => {
+    const items = await complete('FROM alpine:3.20\nRU|');
+    const run = items.find((i) => i.label === 'RUN');
+    assert.ok(run);
+    assert.equal(run.insertTextFormat, 2);
+    assert.ok(labels(items).includes('HEALTHCHECK'));
+    assert.equal(items.length, 18);
+  });
+
+  test('instruction casing follows the file', async () => {
+    const items = await complete('from alpine:3.20\nrun true\n|');
+    assert.ok(labels(items).includes('copy'));
+  });
+
+  test('flags of the instruction', async () => {
+    assert.deepEqual(labels(await complete('FROM alpine:3.20\nCOPY --|')).sort(), ['--chmod', '--chown', '--exclude', '--from', '--link', '--parents']);
+    assert.deepEqual(labels(await complete('FROM alpine:3.20\nRUN --|')).sort(), ['--device', '--mount', '--network', '--security']);
+    assert.ok(labels(await complete('FROM alpine:3.20\nADD --|')).includes('--checksum'));
+    assert.ok(labels(await complete('FROM alpine:3.20\nHEALTHCHECK --|')).includes('--start-interval'));
+    assert.deepEqual(labels(await complete('FROM --|')), ['--platform']);
+  });
+
+  test('RUN --mount keys and values', async () => {
+    const keys = labels(await complete('FROM alpine:3.20\nRUN --mount=|'));
+    for (const k of ['type', 'target', 'source', 'from', 'readonly']) assert.ok(keys.includes(k), k);
+    assert.deepEqual(labels(await complete('FROM alpine:3.20\nRUN --mount=type=|')), ['bind', 'cache', 'tmpfs', 'secret', 'ssh']);
+    const cacheKeys = labels(await complete('FROM alpine:3.20\nRUN --mount=type=cache,|'));
+    assert.ok(cacheKeys.includes('sharing') && cacheKeys.includes('id') && !cacheKeys.includes('type') && !cacheKeys.includes('size'));
+    assert.deepEqual(labels(await complete('FROM alpine:3.20\nRUN --mount=type=cache,target=/x,sharing=|')), ['shared', 'private', 'locked']);
+    assert.deepEqual(labels(await complete('FROM alpine:3.20\nRUN --network=|')), ['default', 'none', 'host']);
+  });
+
+  test('stage names after --from= and in FROM, local images from the extension', async () => {
+    await client.conn.sendNotification(LocalImagesNotification, { images: ['berth/dev:1', 'alpine:3.20'] });
+    const items = labels(await complete('FROM alpine:3.20 AS build\nFROM alpine:3.20 AS test\nCOPY --from=|'));
+    assert.deepEqual(items, ['build', 'berth/dev:1', 'alpine:3.20']);
+    const from = labels(await complete('FROM alpine:3.20 AS build\nFROM |'));
+    assert.deepEqual(from, ['build', 'berth/dev:1', 'alpine:3.20', 'scratch']);
+    assert.deepEqual(labels(await complete('FROM alpine:3.20 AS build\nFROM alpine:3.20\nRUN --mount=from=|')), ['build', 'berth/dev:1', 'alpine:3.20']);
+    assert.deepEqual(labels(await complete('FROM alpine:3.20 |')), ['AS']);
+  });
+
+  test('variables in scope after $ and ${', async () => {
+    const text = 'ARG GLOBAL=1\nFROM alpine:3.20\nARG VERSION=2\nENV HOME_DIR=/h\nRUN echo ${|\nENV LATER=1\n';
+    const items = await complete(text);
+    const ls = labels(items);
+    assert.ok(ls.includes('VERSION') && ls.includes('HOME_DIR'));
+    assert.ok(!ls.includes('LATER'), 'defined after the cursor');
+    assert.ok(!ls.includes('GLOBAL'), 'global ARG not redeclared in the stage');
+    assert.equal(items.find((i) => i.label === 'VERSION')?.textEdit && (items.find((i) => i.label === 'VERSION')?.textEdit as TextEdit).newText, 'VERSION}');
+    const fromItems = labels(await complete('ARG GLOBAL=1\nFROM alpine:$|'));
+    assert.ok(fromItems.includes('GLOBAL') && fromItems.includes('BUILDPLATFORM'));
+  });
+
+  test('parser directives at the top', async () => {
+    assert.deepEqual(labels(await complete('# |')), ['syntax', 'escape', 'check']);
+    assert.ok(labels(await complete('# check=skip=|')).includes('JSONArgsRecommended'));
+    assert.deepEqual(labels(await complete('FROM alpine:3.20\n# |')), []);
+  });
+});
+
+describe('hover, signature help', () => {
+  const hover = async (t: string): Promise<string> => {
+    const { uri, position } = await at(t);
+    const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position });
+    return h ? (h.contents as MarkupContent).value : '';
+  };
+  test('instruction docs', async () => {
+    assert.match(await hover('FROM alpine:3.20\nWORK|DIR /x\n'), /\*\*WORKDIR\*\*[\s\S]*working directory/);
+  });
+  test('flag and mount key docs', async () => {
+    assert.match(await hover('FROM alpine:3.20\nCOPY --li|nk a /b\n'), /\*\*--link\*\*/);
+    assert.match(await hover('FROM alpine:3.20\nRUN --mount=type=cache,shar|ing=locked,target=/x true\n'), /Cache sharing mode/);
+  });
+  test('resolved ARG and ENV values', async () => {
+    assert.match(await hover('ARG V=1.2\nFROM alpine:$|V\n'), /ARG V=1\.2[\s\S]*line 1 \(global scope\)/);
+    assert.match(await hover('ARG V=1.2\nFROM alpine:3.20\nARG V\nRUN echo $|V\n'), /ARG V=1\.2/);
+    assert.match(await hover('FROM alpine:3.20 AS b\nENV P=/opt/x\nWORKDIR $|P\n'), /ENV P=\/opt\/x[\s\S]*stage b/);
+  });
+  test('signature help shows the instruction forms', async () => {
+    const { uri, position } = await at('FROM alpine:3.20\nCOPY |');
+    const s = await client.request<SignatureHelp | null>('textDocument/signatureHelp', { textDocument: { uri }, position });
+    assert.ok(s);
+    assert.match(s.signatures[0].label, /^COPY \[--from=/);
+  });
+});
+
+describe('formatting', () => {
+  const opts = { tabSize: 4, insertSpaces: true };
+  test('document: instructions at column 0, continuations indented, trailing space removed, heredocs untouched', async () => {
+    const text = '  FROM alpine:3.20   \nRUN a \\\nb \\\n        c\nRUN <<EOF\n    keep   \nEOF\n   # note\n';
+    const { uri } = await at(text + '|');
+    const edits = await client.request<TextEdit[]>('textDocument/formatting', { textDocument: { uri }, options: opts });
+    assert.equal(applyEdits(text, edits), 'FROM alpine:3.20\nRUN a \\\n    b \\\n    c\nRUN <<EOF\n    keep   \nEOF\n# note\n');
+  });
+  test('range formatting only touches the range', async () => {
+    const text = '  FROM alpine:3.20\n  RUN true\n';
+    const { uri } = await at(text + '|');
+    const edits = await client.request<TextEdit[]>('textDocument/rangeFormatting', { textDocument: { uri }, options: opts, range: { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } } });
+    assert.equal(applyEdits(text, edits), '  FROM alpine:3.20\nRUN true\n');
+  });
+  test('on type: a new line after a continuation is indented', async () => {
+    const { uri, text } = await at('FROM alpine:3.20\nRUN a \\\n|');
+    const edits = await client.request<TextEdit[]>('textDocument/onTypeFormatting', { textDocument: { uri }, position: { line: 2, character: 0 }, ch: '\n', options: opts });
+    assert.equal(applyEdits(text, edits), 'FROM alpine:3.20\nRUN a \\\n    ');
+  });
+  test('keepContinuationIndent keeps hand-indented continuation lines', async () => {
+    const c = new TestClient();
+    c.settings = { format: { keepContinuationIndent: true } };
+    await c.start();
+    try {
+      const text = 'FROM alpine:3.20\nRUN a \\\n      && b  \n';
+      await c.open('untitled:keep', text);
+      const edits = await c.request<TextEdit[]>('textDocument/formatting', { textDocument: { uri: 'untitled:keep' }, options: opts });
+      assert.equal(applyEdits(text, edits), 'FROM alpine:3.20\nRUN a \\\n      && b\n');
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
+describe('symbols, tokens, folding, links', () => {
+  test('document symbols: global ARGs then a tree of stages', async () => {
+    const { uri } = await at('ARG V=1\nFROM alpine:3.20 AS build\nENV A=1 B=2\nRUN make\nFROM scratch\nCOPY --from=build /a /a\n|');
+    const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+    assert.deepEqual(syms.map((s) => s.name), ['V', 'build', 'stage 1']);
+    assert.deepEqual(syms[1].children?.map((s) => s.name), ['A', 'B', 'RUN']);
+    assert.deepEqual(syms[2].children?.map((s) => s.name), ['COPY']);
+  });
+
+  test('semantic tokens full and range', async () => {
+    const { uri } = await at('# syntax=docker/dockerfile:1\nARG V=1\nFROM alpine:$V AS build\nRUN --mount=type=cache,target=/x echo $V\n|');
+    const full = await client.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri } });
+    assert.equal(full.data.length % 5, 0);
+    // decode to (line, char, len, type)
+    const decoded: number[][] = [];
+    let line = 0;
+    let ch = 0;
+    for (let i = 0; i < full.data.length; i += 5) {
+      line += full.data[i];
+      ch = full.data[i] === 0 ? ch + full.data[i + 1] : full.data[i + 1];
+      decoded.push([line, ch, full.data[i + 2], full.data[i + 3]]);
+    }
+    // directive (macro=8), ARG keyword (0), V declaration (2), FROM keyword, $V ref (2), AS (0), build (5), RUN, --mount (1), $V
+    assert.deepEqual(decoded, [
+      [0, 0, 28, 8], [1, 0, 3, 0], [1, 4, 1, 2], [2, 0, 4, 0], [2, 12, 2, 2], [2, 15, 2, 0], [2, 18, 5, 5],
+      [3, 0, 3, 0], [3, 4, 7, 1], [3, 38, 2, 2],
+    ]);
+    const range = await client.request<SemanticTokens>('textDocument/semanticTokens/range', { textDocument: { uri }, range: { start: { line: 3, character: 0 }, end: { line: 4, character: 0 } } });
+    assert.deepEqual(range.data, [3, 0, 3, 0, 0, 0, 4, 7, 1, 0, 0, 34, 2, 2, 0]);
+  });
+
+  test('folding: stages, multi-line instructions, heredocs, comment blocks', async () => {
+    const { uri } = await at('# a\n# b\nFROM alpine:3.20\nRUN a \\\n  b\nRUN <<EOF\nx\nEOF\n|');
+    const f = await client.request<FoldingRange[]>('textDocument/foldingRange', { textDocument: { uri } });
+    const key = (r: FoldingRange): string => `${r.startLine}-${r.endLine}${r.kind ? ':' + r.kind : ''}`;
+    assert.deepEqual(f.map(key).sort(), ['0-1:comment', '2-7:region', '3-4', '5-7'].sort());
+  });
+
+  test('document links for image references', async () => {
+    const { uri } = await at('FROM alpine:3.20 AS a\nFROM ghcr.io/org/img@sha256:' + 'a'.repeat(64) + '\nFROM a\nCOPY --from=nginx:1.27 /x /y\nFROM bitnami/redis:7\n|');
+    const links = await client.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
+    assert.deepEqual(links.map((l) => [l.range.start.line, l.target]), [
+      [0, 'https://hub.docker.com/_/alpine'], [1, 'https://ghcr.io/org/img'], [4, 'https://hub.docker.com/r/bitnami/redis'], [3, 'https://hub.docker.com/_/nginx'],
+    ]);
+  });
+});
+
+describe('navigation: definition, references, highlights, rename', () => {
+  const text = 'ARG V=1\nFROM alpine:$V AS build\nARG V\nRUN echo $V ${V}\nFROM build AS final\nCOPY --from=build /a /b\nRUN --mount=from=build,target=/m true\nCOPY <<EOT /f\nhi\nEOT\n';
+  let uri: string;
+  before(async () => {
+    uri = `untitled:nav-${++n}`;
+    await client.open(uri, text);
+  });
+  const pos = (line: number, character: number) => ({ line, character });
+
+  test('definition of an ARG use in a stage is the stage ARG; in FROM the global one', async () => {
+    const d1 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(3, 10) });
+    assert.deepEqual(d1.range.start, pos(2, 4));
+    const d2 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(1, 13) });
+    assert.deepEqual(d2.range.start, pos(0, 4));
+  });
+
+  test('definition of a stage reference is its AS name', async () => {
+    const d = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(5, 13) });
+    assert.deepEqual(d.range, { start: pos(1, 18), end: pos(1, 23) });
+  });
+
+  test('references of a global ARG follow it into stages that redeclare it', async () => {
+    const refs = await client.request<Location[]>('textDocument/references', { textDocument: { uri }, position: pos(0, 4), context: { includeDeclaration: true } });
+    assert.deepEqual(refs.map((r) => [r.range.start.line, r.range.start.character]), [[0, 4], [1, 13], [2, 4], [3, 10], [3, 14]]);
+  });
+
+  test('stage references: FROM, COPY --from, --mount from=', async () => {
+    const refs = await client.request<Location[]>('textDocument/references', { textDocument: { uri }, position: pos(1, 20), context: { includeDeclaration: false } });
+    assert.deepEqual(refs.map((r) => r.range.start.line), [4, 5, 6]);
+  });
+
+  test('heredoc name highlights its terminator', async () => {
+    const hl = await client.request<DocumentHighlight[]>('textDocument/documentHighlight', { textDocument: { uri }, position: pos(7, 8) });
+    assert.deepEqual(hl.map((h) => [h.range.start.line, h.range.start.character, h.kind]), [[7, 7, 3], [9, 0, 2]]);
+  });
+
+  test('rename a stage updates all references', async () => {
+    const prep = await client.request<Range>('textDocument/prepareRename', { textDocument: { uri }, position: pos(4, 6) });
+    assert.deepEqual(prep, { start: pos(4, 5), end: pos(4, 10) });
+    const e = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: pos(4, 6), newName: 'builder' });
+    const out = applyEdits(text, e.changes?.[uri] ?? []);
+    assert.equal(out, text.replace(/build(?=[ \n,])/g, 'builder'));
+  });
+
+  test('rename an ARG, and invalid names are refused', async () => {
+    const e = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: pos(3, 15), newName: 'VERSION' });
+    assert.equal(e.changes?.[uri]?.length, 5);
+    await assert.rejects(client.request('textDocument/rename', { textDocument: { uri }, position: pos(3, 15), newName: '1-bad' }), /not a valid variable name/);
+  });
+});
+
+describe('code actions', () => {
+  test('quick fix for a rule and "suppress this rule"', async () => {
+    const text = 'FROM alpine:3.20 AS Build\nEXPOSE 80/TCP\n';
+    const uri = `untitled:ca-${++n}`;
+    const ds = await client.open(uri, text);
+    const d = ds.find((x) => x.code === 'ExposeProtoCasing');
+    assert.ok(d);
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    assert.deepEqual(actions.map((a) => a.title), ["Change to 'tcp'", 'Suppress ExposeProtoCasing for this instruction', 'Skip BuildKit check ExposeProtoCasing in this file']);
+    assert.equal(applyEdits(text, actions[0].edit?.changes?.[uri] ?? []), 'FROM alpine:3.20 AS Build\nEXPOSE 80/tcp\n');
+    const suppressed = applyEdits(text, actions[1].edit?.changes?.[uri] ?? []);
+    assert.equal(suppressed, 'FROM alpine:3.20 AS Build\n# berth-ignore ExposeProtoCasing\nEXPOSE 80/TCP\n');
+    const ds2 = await client.open(`untitled:ca-${++n}`, suppressed);
+    assert.ok(!ds2.some((x) => x.code === 'ExposeProtoCasing'));
+    const skipped = applyEdits(text, actions[2].edit?.changes?.[uri] ?? []);
+    assert.equal(skipped, '# check=skip=ExposeProtoCasing\nFROM alpine:3.20 AS Build\nEXPOSE 80/TCP\n');
+  });
+
+  test('JSON form conversion and MAINTAINER replacement', async () => {
+    const text = 'FROM alpine:3.20\nMAINTAINER Jane <j@x>\nCMD my-app --serve\n';
+    const uri = `untitled:ca-${++n}`;
+    const ds = await client.open(uri, text);
+    const all: TextEdit[] = [];
+    for (const code of ['MaintainerDeprecated', 'JSONArgsRecommended']) {
+      const d = ds.find((x) => x.code === code);
+      assert.ok(d, code);
+      const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+      all.push(...(actions[0].edit?.changes?.[uri] ?? []));
+    }
+    assert.equal(applyEdits(text, all), 'FROM alpine:3.20\nLABEL org.opencontainers.image.authors="Jane <j@x>"\nCMD ["my-app", "--serve"]\n');
+  });
+});
+
+describe('robustness', () => {
+  test('requests on unknown documents return empty answers and the server stays up', async () => {
+    const uri = 'untitled:never-opened';
+    assert.deepEqual(await client.request('textDocument/completion', { textDocument: { uri }, position: { line: 0, character: 0 } }), []);
+    assert.equal(await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } }), null);
+    assert.deepEqual(await client.request('textDocument/semanticTokens/full', { textDocument: { uri } }), { data: [] });
+    assert.equal(client.proc.exitCode, null);
+  });
+  test('positions past the end of the document are clamped', async () => {
+    const { uri } = await at('FROM alpine:3.20|');
+    const r = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: { line: 99, character: 99 } });
+    assert.ok(Array.isArray(r));
+  });
+});
