@@ -10,7 +10,7 @@ mod resources;
 
 pub use error::{CgroupError, ErrorKind, Result};
 pub use layout::{Layout, Mode};
-pub use resources::{DeviceRule, Resources};
+pub use resources::{DeviceRule, Resources, DEFAULT_CPU_PERIOD};
 
 use std::fs;
 use std::io::ErrorKind as IoKind;

@@ -32,8 +32,7 @@ const NAMESPACES: &[(&str, CloneFlags)] = &[
     ("mnt", CloneFlags::CLONE_NEWNS),
 ];
 
-/// Starts the process; the caller waits for it. Like [`crate::spawn`], the caller's
-/// later children land in the container's PID namespace.
+/// Starts the process; the caller waits for it. The caller must be single-threaded.
 pub fn exec_in(req: ExecRequest) -> Result<Spawned> {
     let open = |ns: &str| -> Result<OwnedFd> {
         let p = format!("/proc/{}/ns/{ns}", req.init_pid);
@@ -47,6 +46,8 @@ pub fn exec_in(req: ExecRequest) -> Result<Spawned> {
         .map(|(n, f)| open(n).map(|fd| (fd, *f)))
         .collect::<Result<_>>()?;
     let ch = channels(req.tty)?;
+    let own_pid_ns = std::fs::File::open("/proc/self/ns/pid")
+        .map_err(|e| RuntimeError::sys("open", "/proc/self/ns/pid", e))?;
     nix::sched::setns(&pid_ns, CloneFlags::CLONE_NEWPID)
         .map_err(|e| RuntimeError::sys("setns", "pid", e))?;
     // SAFETY: the caller is single-threaded; the child execs or _exits.
@@ -60,6 +61,9 @@ pub fn exec_in(req: ExecRequest) -> Result<Spawned> {
             child_fail(&ch.err_w, err)
         }
         ForkResult::Parent { child } => {
+            // A process whose children would land in another PID namespace cannot
+            // create threads (EINVAL); the caller needs threads to copy stdio.
+            let _ = nix::sched::setns(&own_pid_ns, CloneFlags::CLONE_NEWPID);
             drop(req);
             await_exec(child, ch)
         }

@@ -1,7 +1,11 @@
 //! `berth`: the engine's command line. Flags and environment are read here, once, into
 //! `GlobalOpts`; the subcommands live in one module per family.
+mod container;
 mod container_cmds;
 mod image_cmds;
+mod sealed;
+mod shim;
+mod tty;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -19,7 +23,12 @@ struct Cli {
 #[derive(clap::Args, Clone, Debug)]
 pub struct GlobalOpts {
     /// Root of the image and container store.
-    #[arg(long, global = true, env = "BERTH_ROOT", default_value = "/var/lib/berth")]
+    #[arg(
+        long,
+        global = true,
+        env = "BERTH_ROOT",
+        default_value = "/var/lib/berth"
+    )]
     pub root: PathBuf,
 }
 
@@ -32,10 +41,29 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // Bad flags are an engine error (125), on one line, as docker reports them.
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("berth: {}", first.trim_start_matches("error: "));
+            std::process::exit(125);
+        }
+    };
     let code = match cli.command {
         Command::Container(c) => container_cmds::run(&cli.global, c),
         Command::Image(c) => image_cmds::run(&cli.global, c),
     };
     std::process::exit(code);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

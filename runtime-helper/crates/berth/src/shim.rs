@@ -1,0 +1,337 @@
+//! The shim: one small supervisor per container (like conmon). It creates the cgroup,
+//! starts the init, holds its pipes or pty, writes the json-file log, forwards the
+//! attached caller's stdin and terminal size, and records the exit (137 + OOMKilled when
+//! the OOM killer struck). It runs in its own session, so a `-d` container outlives the
+//! `berth` that started it; it reports to that caller over a status pipe:
+//! `started PID`, then `exited CODE` (or `error CODE MESSAGE` if the start failed).
+use crate::container::logfile;
+use crate::container::record::{self, ContainerDir, State, Status, CGROUP_PARENT, CGROUP_ROOT};
+use crate::container::spec::resources;
+use crate::tty::copy_winsize;
+use anyhow::{Context, Result};
+use berth_cgroups::{Cgroup, Layout};
+use berth_runtime::{Launch, Stdio};
+use nix::sys::wait::{waitpid, WaitStatus};
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+#[derive(clap::Args, Debug)]
+pub struct ShimArgs {
+    pub id: String,
+    /// Forward our stdin (the caller's) to the container.
+    #[arg(long)]
+    pub attach_stdin: bool,
+    /// Copy the container's output to our stdout/stderr (the caller's) as well as the log.
+    #[arg(long)]
+    pub attach_output: bool,
+    #[arg(long)]
+    pub status_fd: Option<RawFd>,
+    /// Readable when the caller's terminal was resized (our stdin is that terminal).
+    #[arg(long)]
+    pub winch_fd: Option<RawFd>,
+}
+
+struct Reporter(Option<File>);
+
+impl Reporter {
+    fn send(&mut self, line: &str) {
+        if let Some(f) = &mut self.0 {
+            // The caller may be gone (detached); that is not the container's problem.
+            if f.write_all(format!("{line}\n").as_bytes()).is_err() {
+                self.0 = None;
+            }
+        }
+    }
+}
+
+pub fn main(root: &Path, args: ShimArgs) -> i32 {
+    for sig in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM, libc::SIGQUIT] {
+        // SAFETY: ignoring signals; the container's init resets its own dispositions.
+        unsafe { libc::signal(sig, libc::SIG_IGN) };
+    }
+    // SAFETY: the fd was handed to us by the caller for our exclusive use.
+    let mut rep = Reporter(args.status_fd.map(|fd| unsafe { File::from_raw_fd(fd) }));
+    let cd = ContainerDir::new(root, &args.id);
+    match run(&cd, &args, &mut rep) {
+        Ok(()) => 0,
+        Err(e) => {
+            let msg = format!("{e:#}").replace('\n', " ");
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(cd.shim_log_path())
+            {
+                let _ = writeln!(f, "{} {msg}", record::now_rfc3339());
+            }
+            rep.send(&format!("error 125 {msg}"));
+            125
+        }
+    }
+}
+
+fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
+    let rec = cd.record()?;
+    let spec = cd.spec()?;
+    let rootfs = cd.rootfs()?;
+    let layout = Layout::detect(Path::new(CGROUP_ROOT))?;
+    let cg = Cgroup::create(
+        layout.clone(),
+        Path::new(CGROUP_PARENT).join(&rec.id),
+        &resources(&rec),
+    )
+    .context("creating the container's cgroup")?;
+    let mut log = logfile::Writer::open(&cd.log_path())?;
+
+    let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe");
+    let mut container_in: Option<OwnedFd> = None;
+    let mut outputs: Vec<(OwnedFd, usize)> = Vec::new();
+    let stdio = if rec.tty {
+        Stdio::Pty
+    } else {
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        let stdin = if args.attach_stdin && rec.open_stdin {
+            let (in_r, in_w) = pipe()?;
+            container_in = Some(in_w);
+            Some(in_r)
+        } else {
+            None
+        };
+        outputs.push((out_r, 0));
+        outputs.push((err_r, 1));
+        Stdio::Pipes {
+            stdin,
+            stdout: out_w,
+            stderr: err_w,
+        }
+    };
+    let launch = Launch {
+        spec: &spec,
+        rootfs: &rootfs,
+        cgroup: Some(&cg),
+        cgroup_layout: Some(layout),
+        stdio,
+    };
+    let spawned = match berth_runtime::spawn(launch) {
+        Ok(s) => s,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = cg.destroy();
+            let st = State {
+                status: Status::Exited,
+                exit_code: code,
+                error: e.to_string(),
+                finished_at: record::now_rfc3339(),
+                ..cd.state().unwrap_or_default()
+            };
+            cd.save_state(&st)?;
+            if rec.auto_remove {
+                let _ = record::remove(cd, &rec.id);
+            }
+            rep.send(&format!(
+                "error {code} {}",
+                e.to_string().replace('\n', " ")
+            ));
+            return Ok(());
+        }
+    };
+    let pid = spawned.pid;
+    if let Some(m) = spawned.pty_master {
+        if args.attach_stdin {
+            copy_winsize(0, &m);
+            container_in = Some(m.try_clone()?);
+        }
+        outputs.push((m, 0));
+    }
+    let started = State {
+        status: Status::Running,
+        pid: pid.as_raw(),
+        shim_pid: std::process::id() as i32,
+        started_at: record::now_rfc3339(),
+        ..Default::default()
+    };
+    cd.save_state(&started)?;
+    rep.send(&format!("started {}", pid.as_raw()));
+
+    let status = pump(pid, outputs, container_in, args, &mut log)?;
+    let _ = log.flush();
+    let code = match status {
+        WaitStatus::Exited(_, c) => c,
+        WaitStatus::Signaled(_, s, _) => 128 + s as i32,
+        _ => 255,
+    };
+    let oom = cg.oom_kill_count().unwrap_or(0) > 0;
+    let _ = cg.destroy();
+    let st = State {
+        status: Status::Exited,
+        exit_code: code,
+        oom_killed: oom,
+        pid: 0,
+        finished_at: record::now_rfc3339(),
+        ..started
+    };
+    cd.save_state(&st)?;
+    if rec.auto_remove {
+        record::remove(cd, &rec.id)?;
+    }
+    rep.send(&format!("exited {code}"));
+    Ok(())
+}
+
+fn pidfd_open(pid: nix::unistd::Pid) -> Result<OwnedFd> {
+    // SAFETY: pidfd_open with integer arguments; the result is checked and owned.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error()).context("pidfd_open");
+    }
+    // SAFETY: fresh fd we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+enum Source {
+    Output(usize),
+    Stdin,
+    Winch,
+    Exit,
+}
+
+/// Moves bytes until the init has exited and every output is drained.
+fn pump(
+    pid: nix::unistd::Pid,
+    mut outputs: Vec<(OwnedFd, usize)>,
+    mut container_in: Option<OwnedFd>,
+    args: &ShimArgs,
+    log: &mut logfile::Writer,
+) -> Result<WaitStatus> {
+    let pidfd = pidfd_open(pid)?;
+    let mut forward_out = args.attach_output;
+    let mut stdin_open = args.attach_stdin && container_in.is_some();
+    let mut winch = args.winch_fd;
+    let mut exit: Option<WaitStatus> = None;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let mut pfds: Vec<libc::pollfd> = Vec::new();
+        let mut kinds: Vec<Source> = Vec::new();
+        for (fd, stream) in &outputs {
+            pfds.push(libc::pollfd {
+                fd: fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+            kinds.push(Source::Output(*stream));
+        }
+        if stdin_open {
+            pfds.push(libc::pollfd {
+                fd: 0,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+            kinds.push(Source::Stdin);
+        }
+        if let Some(w) = winch {
+            pfds.push(libc::pollfd {
+                fd: w,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+            kinds.push(Source::Winch);
+        }
+        if exit.is_none() {
+            pfds.push(libc::pollfd {
+                fd: pidfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+            kinds.push(Source::Exit);
+        }
+        if exit.is_some() && outputs.is_empty() {
+            break;
+        }
+        // Once the init is gone the pid namespace is torn down and the outputs hit EOF
+        // promptly; the timeout only guards against a writer we do not know about.
+        let timeout = if exit.is_some() { 2000 } else { -1 };
+        // SAFETY: `pfds` is a valid array of pollfd for the duration of the call.
+        let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e).context("poll");
+        }
+        if n == 0 {
+            break;
+        }
+        let mut closed_outputs = Vec::new();
+        for (p, kind) in pfds.iter().zip(kinds) {
+            if p.revents == 0 {
+                continue;
+            }
+            match kind {
+                Source::Output(stream) => {
+                    let r = nix::unistd::read(p.fd, &mut buf);
+                    match r {
+                        Ok(0) | Err(_) => closed_outputs.push(p.fd),
+                        Ok(n) => {
+                            log.write(stream, &buf[..n])?;
+                            if forward_out && !write_all_fd(1 + stream as RawFd, &buf[..n]) {
+                                forward_out = false;
+                            }
+                        }
+                    }
+                }
+                Source::Stdin => match nix::unistd::read(0, &mut buf) {
+                    Ok(0) | Err(_) => {
+                        stdin_open = false;
+                        // EOF on a pipe is EOF for the container; for a pty this only
+                        // drops our duplicate of the master.
+                        container_in = None;
+                    }
+                    Ok(n) => {
+                        if let Some(c) = &container_in {
+                            if nix::unistd::write(c, &buf[..n]).is_err() {
+                                stdin_open = false;
+                            }
+                        }
+                    }
+                },
+                Source::Winch => {
+                    let mut b = [0u8; 64];
+                    match nix::unistd::read(p.fd, &mut b) {
+                        Ok(0) | Err(_) => winch = None,
+                        Ok(_) => {
+                            if let Some(c) = &container_in {
+                                copy_winsize(0, c);
+                            }
+                        }
+                    }
+                }
+                Source::Exit => {
+                    exit = Some(waitpid(pid, None).context("waitpid")?);
+                    container_in = None;
+                    stdin_open = false;
+                }
+            }
+        }
+        outputs.retain(|(fd, _)| !closed_outputs.contains(&fd.as_raw_fd()));
+    }
+    match exit {
+        Some(s) => Ok(s),
+        None => Ok(waitpid(pid, None).context("waitpid")?),
+    }
+}
+
+fn write_all_fd(fd: RawFd, mut data: &[u8]) -> bool {
+    // SAFETY: fds 1 and 2 stay open for the life of the shim.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    while !data.is_empty() {
+        match nix::unistd::write(fd, data) {
+            Ok(n) => data = &data[n..],
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}

@@ -1,0 +1,47 @@
+//! The caller's terminal: raw mode for `-t`, restored on drop; window sizes.
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+pub struct RawMode {
+    saved: Option<nix::sys::termios::Termios>,
+}
+
+impl RawMode {
+    /// Puts stdin in raw mode if it is a terminal.
+    pub fn enter() -> RawMode {
+        // SAFETY: fd 0 stays open for the life of the process.
+        let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+        let Ok(saved) = nix::sys::termios::tcgetattr(stdin) else {
+            return RawMode { saved: None };
+        };
+        let mut raw = saved.clone();
+        nix::sys::termios::cfmakeraw(&mut raw);
+        let _ = nix::sys::termios::tcsetattr(stdin, nix::sys::termios::SetArg::TCSANOW, &raw);
+        RawMode { saved: Some(saved) }
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if let Some(s) = &self.saved {
+            // SAFETY: as above.
+            let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+            let _ = nix::sys::termios::tcsetattr(stdin, nix::sys::termios::SetArg::TCSANOW, s);
+        }
+    }
+}
+
+pub fn is_tty(fd: i32) -> bool {
+    // SAFETY: isatty has no preconditions.
+    unsafe { libc::isatty(fd) == 1 }
+}
+
+/// Copies the window size of `from` (a terminal) to `to` (a pty master).
+pub fn copy_winsize(from: i32, to: &impl AsRawFd) {
+    // SAFETY: winsize is plain data; both ioctls take a pointer to it.
+    unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(from, libc::TIOCGWINSZ, &mut ws) == 0 {
+            libc::ioctl(to.as_raw_fd(), libc::TIOCSWINSZ, &ws);
+        }
+    }
+}
