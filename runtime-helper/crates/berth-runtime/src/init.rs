@@ -58,7 +58,7 @@ pub(crate) fn dup_onto(fd: &impl AsRawFd, target: i32) -> Result<()> {
 
 /// Allocates a pty in the container's own devpts, hands the master to the engine and
 /// makes the slave the controlling terminal and stdio.
-fn setup_pty(sock: &OwnedFd) -> Result<()> {
+pub(crate) fn setup_pty(sock: &OwnedFd) -> Result<String> {
     let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
         .map_err(|e| RuntimeError::sys("open", "/dev/ptmx", e))?;
     nix::pty::grantpt(&master).map_err(|e| RuntimeError::sys("grantpt", "/dev/ptmx", e))?;
@@ -87,7 +87,7 @@ fn setup_pty(sock: &OwnedFd) -> Result<()> {
     }
     // SAFETY: `slave` is ours and now duplicated onto 0..=2.
     unsafe { libc::close(slave) };
-    Ok(())
+    Ok(name)
 }
 
 fn env_get<'a>(env: &'a [String], key: &str) -> Option<&'a str> {

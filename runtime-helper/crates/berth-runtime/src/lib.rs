@@ -101,4 +101,6 @@ pub trait Syscall {
     fn symlink(&mut self, target: &str, link: &Path) -> Result<()>;
     fn remount_root_readonly(&mut self) -> Result<()>;
     fn sethostname(&mut self, name: &str) -> Result<()>;
+    /// Bind-mounts the container's pty slave (in its devpts) onto /dev/console.
+    fn bind_console(&mut self, pts: &Path) -> Result<()>;
 }

@@ -466,4 +466,12 @@ impl Syscall for LinuxSyscall {
     fn sethostname(&mut self, name: &str) -> Result<()> {
         nix::unistd::sethostname(name).map_err(|e| RuntimeError::sys("sethostname", name, e))
     }
+
+    fn bind_console(&mut self, pts: &Path) -> Result<()> {
+        let src = self.resolve_err("open", pts)?;
+        let mnt = open_tree(&src, "", OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC | OpenTreeFlags::AT_EMPTY_PATH)
+            .map_err(|e| RuntimeError::sys("open_tree", pts, e))?;
+        let target = self.ensure_file(Path::new("/dev/console"))?;
+        self.attach(&mnt, &target, Path::new("/dev/console"))
+    }
 }

@@ -110,4 +110,8 @@ impl Syscall for Recorder {
         self.calls.push(format!("sethostname {name}"));
         Ok(())
     }
+    fn bind_console(&mut self, pts: &Path) -> Result<()> {
+        self.calls.push(format!("console {}", pts.display()));
+        Ok(())
+    }
 }

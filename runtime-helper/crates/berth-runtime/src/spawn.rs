@@ -200,7 +200,12 @@ fn init_main(
         }
     }
     rootfs::setup_rootfs(&mut sys, launch.spec, launch.rootfs)?;
-    let plan = ProcessPlan::from_spec(launch.spec, pty)?;
+    if let Some(sock) = &pty {
+        // The init's pty doubles as the container's console, as in Docker.
+        let name = crate::init::setup_pty(sock)?;
+        sys.bind_console(std::path::Path::new(&name))?;
+    }
+    let plan = ProcessPlan::from_spec(launch.spec, None)?;
     drop(sys);
     become_process(launch.spec, plan)
 }

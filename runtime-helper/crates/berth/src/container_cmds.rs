@@ -146,9 +146,7 @@ pub struct RunArgs {
     /// IMAGE [COMMAND [ARG...]]
     #[arg(
         required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "IMAGE [CMD]"
+        trailing_var_arg = true, value_name = "IMAGE [CMD]"
     )]
     image_and_cmd: Vec<String>,
 }
@@ -166,7 +164,7 @@ pub struct ExecArgs {
     #[arg(short, long = "workdir")]
     workdir: Option<String>,
     /// CONTAINER COMMAND [ARG...]
-    #[arg(required = true, num_args = 2.., trailing_var_arg = true, allow_hyphen_values = true, value_name = "CONTAINER CMD")]
+    #[arg(required = true, num_args = 2.., trailing_var_arg = true, value_name = "CONTAINER CMD")]
     container_and_cmd: Vec<String>,
 }
 
