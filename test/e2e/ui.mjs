@@ -92,8 +92,14 @@ export async function runUiTests({ browser, port, root, ws, fixtures, tmp, log }
       }
       const maintainer = await panel.locator('.monaco-list-row', { hasText: 'MaintainerDeprecated' }).first().innerText();
       if (!/\[Ln 3, Col \d+\]/.test(maintainer)) throw new Error(`MaintainerDeprecated row is not at line 3: ${JSON.stringify(maintainer)}`);
-      const squiggles = await page.locator('.editor-instance .squiggly-error, .editor-instance .squiggly-warning, .editor-instance .squiggly-info').count();
-      if (squiggles < 1) throw new Error('no squiggles in the editor');
+      const squiggles = page.locator('.editor-instance [class*="squiggly-"]');
+      try {
+        await squiggles.first().waitFor({ state: 'attached', timeout: 10_000 });
+      } catch {
+        const classes = await page.locator('.editor-instance .view-overlays div, .editor-instance .lines-content div').evaluateAll(
+          (els) => [...new Set(els.flatMap((e) => [...e.classList]))].join(' '));
+        throw new Error(`no squiggles in the editor; overlay classes: ${classes}`);
+      }
     });
 
     await check('the editor colours the Dockerfile with Berth\'s grammar (stage names, flags, heredoc shell)', async () => {

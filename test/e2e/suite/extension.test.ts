@@ -1,8 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { closeAllEditors, codeOf, diagnosticsWhere, openScratch, workspaceFile } from './util';
-
-const EXTENSION_ID = 'berth.berth';
+import { EXTENSION_ID, closeAllEditors, codeOf, diagnosticsWhere, openScratch, workspaceFile } from './util';
 
 describe('the extension', () => {
   afterEach(closeAllEditors);

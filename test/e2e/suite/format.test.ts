@@ -5,7 +5,7 @@ import { closeAllEditors, openScratch } from './util';
 describe('formatting', () => {
   afterEach(closeAllEditors);
 
-  it('Format Document removes stray indentation and indents continuation lines', async () => {
+  it('Format Document puts instructions at column 0 and indents continuation lines once', async () => {
     const editor = await openScratch([
       'FROM alpine:3.20',
       '   RUN apk add --no-cache curl \\',
@@ -20,7 +20,9 @@ describe('formatting', () => {
     const lines = after.split('\n');
     assert.equal(lines[0], 'FROM alpine:3.20');
     assert.equal(lines[1], 'RUN apk add --no-cache curl \\');
-    assert.match(lines[2], /^\s+git$/, 'the continuation line is indented');
+    const { insertSpaces, tabSize } = editor.options;
+    const unit = insertSpaces ? ' '.repeat(Number(tabSize)) : '\t';
+    assert.equal(lines[2], `${unit}git`, 'the continuation line is indented by one unit');
     assert.equal(lines[3], 'WORKDIR /app');
   });
 });

@@ -24,6 +24,26 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
   }
 }
 
+export const EXTENSION_ID = 'berth.berth';
+
+/**
+ * Wait for the extension's activate() to finish. It ends once the language client has
+ * started, so requests made after this reach the server (opening a Dockerfile starts
+ * the activation, but a request made right then would find no provider yet).
+ */
+export async function extensionReady(): Promise<void> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+  await ext.activate();
+}
+
+/** Open a workspace file in an editor and wait for the extension to be ready. */
+export async function openWorkspaceFile(name: string): Promise<vscode.TextEditor> {
+  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(workspaceFile(name)));
+  await extensionReady();
+  return editor;
+}
+
 let scratchCount = 0;
 
 /** Write `content` to a new file in the workspace and open it in an editor. */
@@ -32,7 +52,9 @@ export async function openScratch(content: string, name = `scratch-${++scratchCo
   await vscode.workspace.fs.writeFile(uri, Buffer.from(content, 'utf8'));
   const doc = await vscode.workspace.openTextDocument(uri);
   assert.equal(doc.languageId, 'dockerfile');
-  return vscode.window.showTextDocument(doc);
+  const editor = await vscode.window.showTextDocument(doc);
+  await extensionReady();
+  return editor;
 }
 
 /** The diagnostic's code as a string (VS Code may wrap it in { value, target }). */
@@ -42,12 +64,17 @@ export function codeOf(d: vscode.Diagnostic): string {
 }
 
 /** Wait until the document's diagnostics satisfy `ok`, and return them. */
-export function diagnosticsWhere(uri: vscode.Uri, what: string,
+export async function diagnosticsWhere(uri: vscode.Uri, what: string,
   ok: (ds: vscode.Diagnostic[]) => boolean): Promise<vscode.Diagnostic[]> {
-  return waitFor(what, () => {
-    const ds = vscode.languages.getDiagnostics(uri);
-    return ok(ds) ? ds : undefined;
-  });
+  try {
+    return await waitFor(what, () => {
+      const ds = vscode.languages.getDiagnostics(uri);
+      return ok(ds) ? ds : undefined;
+    });
+  } catch (e) {
+    const seen = vscode.languages.getDiagnostics(uri).map((d) => `${codeOf(d)}@${d.range.start.line + 1}`);
+    throw new Error(`${(e as Error).message}; the document has [${seen.join(', ')}]`);
+  }
 }
 
 /** Close every editor, throwing away unsaved changes (no "save?" dialog). */
