@@ -6,7 +6,9 @@
 use crate::pull::{check_media_types, diff_ids};
 use crate::{ImageError, Platform, Reference, Result};
 use berth_layer::{detect_compression, UnpackOptions};
-use berth_store::manifest::{Descriptor, Index, Manifest, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, DOCKER_LIST};
+use berth_store::manifest::{
+    Descriptor, Index, Manifest, DOCKER_LIST, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST,
+};
 use berth_store::{hex_of, ImageId, Store, Txn};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -56,16 +58,27 @@ pub fn save(store: &Store, images: &[String], out: &Path) -> Result<()> {
                     .collect(),
             };
             if written.insert(chex.clone()) {
-                append(&mut b, &format!("{chex}.json"), config.len() as u64, &config[..])?;
+                append(
+                    &mut b,
+                    &format!("{chex}.json"),
+                    config.len() as u64,
+                    &config[..],
+                )?;
             }
             let mut layers = Vec::new();
-            for (l, diff) in img.manifest.layers.iter().zip(img.config.rootfs().diff_ids()) {
+            for (l, diff) in img
+                .manifest
+                .layers
+                .iter()
+                .zip(img.config.rootfs().diff_ids())
+            {
                 let dhex = hex_of(diff)?;
                 let path = format!("{dhex}/layer.tar");
                 if written.insert(path.clone()) {
                     let size = {
                         let mut r = decoded(store, &l.digest)?;
-                        io::copy(&mut r, &mut io::sink()).map_err(ImageError::io(l.digest.clone()))?
+                        io::copy(&mut r, &mut io::sink())
+                            .map_err(ImageError::io(l.digest.clone()))?
                     };
                     append(&mut b, &path, size, decoded(store, &l.digest)?)?;
                 }
@@ -79,11 +92,14 @@ pub fn save(store: &Store, images: &[String], out: &Path) -> Result<()> {
         }
         let m = serde_json::to_vec(&entries).expect("json");
         append(&mut b, "manifest.json", m.len() as u64, &m[..])?;
-        let w = b.into_inner().map_err(ImageError::io(out.display().to_string()))?;
+        let w = b
+            .into_inner()
+            .map_err(ImageError::io(out.display().to_string()))?;
         let f = w
             .into_inner()
             .map_err(|e| ImageError::io(out.display().to_string())(e.into_error()))?;
-        f.sync_all().map_err(ImageError::io(out.display().to_string()))?;
+        f.sync_all()
+            .map_err(ImageError::io(out.display().to_string()))?;
         std::fs::rename(&tmp, out).map_err(ImageError::io(out.display().to_string()))
     })();
     if r.is_err() {
@@ -98,7 +114,12 @@ fn decoded(store: &Store, digest: &str) -> Result<Box<dyn Read>> {
     c.decoder(r).map_err(ImageError::io(digest.to_string()))
 }
 
-fn append<W: io::Write>(b: &mut tar::Builder<W>, name: &str, size: u64, data: impl Read) -> Result<()> {
+fn append<W: io::Write>(
+    b: &mut tar::Builder<W>,
+    name: &str,
+    size: u64,
+    data: impl Read,
+) -> Result<()> {
     let mut h = tar::Header::new_ustar();
     h.set_size(size);
     h.set_mode(0o644);
@@ -120,7 +141,9 @@ enum Source {
 }
 
 fn clean(name: &str) -> String {
-    name.trim_start_matches("./").trim_start_matches('/').to_string()
+    name.trim_start_matches("./")
+        .trim_start_matches('/')
+        .to_string()
 }
 
 impl Source {
@@ -178,7 +201,9 @@ impl Source {
     fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T> {
         let (r, _) = self.reader(name)?;
         let mut b = Vec::new();
-        r.take(MAX_JSON).read_to_end(&mut b).map_err(ImageError::io(name.to_string()))?;
+        r.take(MAX_JSON)
+            .read_to_end(&mut b)
+            .map_err(ImageError::io(name.to_string()))?;
         serde_json::from_slice(&b).map_err(|e| ImageError::invalid(name.to_string(), e.to_string()))
     }
 }
@@ -241,7 +266,11 @@ fn load_docker(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)
             .map(|t| Reference::parse(t))
             .collect::<std::result::Result<_, _>>()?;
         let id = finish(&txn, &manifest, &config, &cd)?;
-        let md = txn.put_blob(&serde_json::to_vec(&manifest).expect("json"), None, "manifest")?;
+        let md = txn.put_blob(
+            &serde_json::to_vec(&manifest).expect("json"),
+            None,
+            "manifest",
+        )?;
         let got = txn.commit(&md, None, &refs)?;
         debug_assert_eq!(got, id);
         out.push((got, refs.iter().map(|r| r.familiar()).collect()));
@@ -302,15 +331,20 @@ fn load_oci(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)>> 
         let mut desc = ad.desc;
         if desc.media_type == OCI_INDEX || desc.media_type == DOCKER_LIST {
             copy_blob(&txn, src, &desc)?;
-            let idx: Index = serde_json::from_slice(&txn.read_blob(&desc.digest)?)
-                .map_err(|e| ImageError::invalid(format!("index {}", desc.digest), e.to_string()))?;
+            let idx: Index =
+                serde_json::from_slice(&txn.read_blob(&desc.digest)?).map_err(|e| {
+                    ImageError::invalid(format!("index {}", desc.digest), e.to_string())
+                })?;
             let host = Platform::host();
             desc = idx
                 .manifests
                 .into_iter()
                 .find(|m| m.platform.as_ref().is_some_and(|p| host.matches(p)))
                 .ok_or_else(|| {
-                    ImageError::invalid(format!("index {}", desc.digest), format!("no image for {host}"))
+                    ImageError::invalid(
+                        format!("index {}", desc.digest),
+                        format!("no image for {host}"),
+                    )
                 })?;
         }
         copy_blob(&txn, src, &desc)?;

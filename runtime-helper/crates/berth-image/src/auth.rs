@@ -55,8 +55,10 @@ impl AuthFile {
     pub fn get(&self, registry: &str) -> Result<Option<Credentials>> {
         let v = self.read_json()?;
         for k in keys_for(registry) {
-            let Some(auth) = v.pointer(&format!("/auths/{}", k.replace('~', "~0").replace('/', "~1")))
-            else {
+            let Some(auth) = v.pointer(&format!(
+                "/auths/{}",
+                k.replace('~', "~0").replace('/', "~1")
+            )) else {
                 continue;
             };
             if let (Some(u), Some(p)) = (
@@ -69,7 +71,12 @@ impl AuthFile {
                 }));
             }
             if let Some(a) = auth.get("auth").and_then(Value::as_str) {
-                let bad = || ImageError::invalid(self.path.display().to_string(), format!("bad auth entry for {k}"));
+                let bad = || {
+                    ImageError::invalid(
+                        self.path.display().to_string(),
+                        format!("bad auth entry for {k}"),
+                    )
+                };
                 let dec = base64::engine::general_purpose::STANDARD
                     .decode(a.trim())
                     .map_err(|_| bad())?;

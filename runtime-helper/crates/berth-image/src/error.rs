@@ -45,9 +45,10 @@ impl ImageError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             ImageError::Unreachable { .. } => ErrorKind::Unavailable,
-            ImageError::Http { status: 401 | 403, .. } | ImageError::Auth { .. } => {
-                ErrorKind::Unauthorized
+            ImageError::Http {
+                status: 401 | 403, ..
             }
+            | ImageError::Auth { .. } => ErrorKind::Unauthorized,
             ImageError::Http { status: 404, .. } => ErrorKind::NotFound,
             ImageError::Http { .. } => ErrorKind::Unavailable,
             ImageError::MediaType { .. } | ImageError::Invalid { .. } => ErrorKind::InvalidInput,

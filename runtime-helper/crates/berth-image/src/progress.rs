@@ -27,5 +27,9 @@ impl<R: Read> Read for ProgressReader<'_, R> {
 }
 
 pub(crate) fn short(digest: &str) -> String {
-    digest.trim_start_matches("sha256:").chars().take(12).collect()
+    digest
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(12)
+        .collect()
 }

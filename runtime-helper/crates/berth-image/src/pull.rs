@@ -52,7 +52,13 @@ fn fetch_manifest(
     object: &str,
 ) -> Result<(Vec<u8>, String, String)> {
     let url = reg.url(&format!("/v2/{}/manifests/{object}", r.repository));
-    let resp = reg.request("GET", &url, &scope_pull(r), &[("Accept", ACCEPT)], Body::Empty)?;
+    let resp = reg.request(
+        "GET",
+        &url,
+        &scope_pull(r),
+        &[("Accept", ACCEPT)],
+        Body::Empty,
+    )?;
     let ct = resp
         .header("Content-Type")
         .unwrap_or("")
@@ -67,7 +73,10 @@ fn fetch_manifest(
         .read_to_end(&mut body)
         .map_err(ImageError::io(format!("reading manifest {url}")))?;
     if body.len() as u64 > MAX_MANIFEST {
-        return Err(ImageError::invalid(format!("manifest {url}"), "larger than 4 MiB"));
+        return Err(ImageError::invalid(
+            format!("manifest {url}"),
+            "larger than 4 MiB",
+        ));
     }
     let digest = berth_store::sha256(&body);
     if object.starts_with("sha256:") && digest != object {
@@ -130,7 +139,11 @@ pub fn pull(
         let chosen = idx
             .manifests
             .iter()
-            .find(|m| m.platform.as_ref().is_some_and(|p| opts.platform.matches(p)))
+            .find(|m| {
+                m.platform
+                    .as_ref()
+                    .is_some_and(|p| opts.platform.matches(p))
+            })
             .ok_or_else(|| {
                 let have: Vec<String> = idx
                     .manifests
@@ -140,7 +153,11 @@ pub fn pull(
                     .collect();
                 ImageError::invalid(
                     format!("{r}"),
-                    format!("no image for platform {} (has: {})", opts.platform, have.join(", ")),
+                    format!(
+                        "no image for platform {} (has: {})",
+                        opts.platform,
+                        have.join(", ")
+                    ),
                 )
             })?
             .clone();
@@ -166,11 +183,21 @@ pub fn pull(
         .map_err(|e| ImageError::invalid(format!("manifest of {r}"), e.to_string()))?;
     check_media_types(&manifest, &format!("{r}"))?;
     if manifest.config.size > MAX_CONFIG {
-        return Err(ImageError::invalid(format!("config of {r}"), "larger than 32 MiB"));
+        return Err(ImageError::invalid(
+            format!("config of {r}"),
+            "larger than 32 MiB",
+        ));
     }
 
     let txn = store.begin()?;
-    fetch_blob(&reg, &r, &txn, &manifest.config, "config", &crate::NoProgress)?;
+    fetch_blob(
+        &reg,
+        &r,
+        &txn,
+        &manifest.config,
+        "config",
+        &crate::NoProgress,
+    )?;
     let config = txn.read_blob(&manifest.config.digest)?;
     let diff_ids = diff_ids(&config, &manifest, &format!("{r}"))?;
     let chains = chain_ids(&diff_ids);

@@ -38,7 +38,13 @@ pub fn push(
             continue;
         }
         let start = reg.url(&format!("/v2/{}/blobs/uploads/", r.repository));
-        let resp = reg.request("POST", &start, &scope, &[("Content-Length", "0")], Body::Empty)?;
+        let resp = reg.request(
+            "POST",
+            &start,
+            &scope,
+            &[("Content-Length", "0")],
+            Body::Empty,
+        )?;
         let loc = resp.header("Location").ok_or_else(|| {
             ImageError::invalid(format!("upload to {start}"), "no Location in answer")
         })?;
@@ -67,6 +73,12 @@ pub fn push(
         .clone()
         .unwrap_or_else(|| OCI_MANIFEST.to_string());
     let url = reg.url(&format!("/v2/{}/manifests/{}", r.repository, r.object()));
-    reg.request("PUT", &url, &scope, &[("Content-Type", &mt)], Body::Bytes(&manifest))?;
+    reg.request(
+        "PUT",
+        &url,
+        &scope,
+        &[("Content-Type", &mt)],
+        Body::Bytes(&manifest),
+    )?;
     Ok(local.manifest_digest)
 }

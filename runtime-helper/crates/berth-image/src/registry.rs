@@ -97,7 +97,10 @@ fn error_message(resp: ureq::Response) -> String {
             return format!("{code} {msg}").trim().to_string();
         }
     }
-    body.chars().take(200).collect::<String>().replace('\n', " ")
+    body.chars()
+        .take(200)
+        .collect::<String>()
+        .replace('\n', " ")
 }
 
 impl Registry {
@@ -244,7 +247,10 @@ impl Registry {
         if loc.starts_with("http://") || loc.starts_with("https://") {
             loc.to_string()
         } else if loc.starts_with('/') {
-            let scheme = base.split_once("://").map(|(s, _)| s).unwrap_or(self.scheme);
+            let scheme = base
+                .split_once("://")
+                .map(|(s, _)| s)
+                .unwrap_or(self.scheme);
             format!("{scheme}://{}{loc}", authority(base))
         } else {
             let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or(base);
@@ -292,7 +298,9 @@ impl Registry {
         let realm = params
             .get("realm")
             .ok_or_else(|| auth_err("Bearer challenge without realm".into()))?;
-        if !(realm.starts_with("https://") || (realm.starts_with("http://") && self.allowed_plain(realm))) {
+        if !(realm.starts_with("https://")
+            || (realm.starts_with("http://") && self.allowed_plain(realm)))
+        {
             return Err(auth_err(format!("refusing token realm {realm:?}")));
         }
         let mut req = self.agent.get(realm);
@@ -306,7 +314,9 @@ impl Registry {
             req = req.set("Authorization", &b);
         }
         let resp = req.call().map_err(|e| match e {
-            ureq::Error::Status(s, r) => auth_err(format!("token server {realm}: {s} {}", error_message(r))),
+            ureq::Error::Status(s, r) => {
+                auth_err(format!("token server {realm}: {s} {}", error_message(r)))
+            }
             ureq::Error::Transport(t) => auth_err(format!("token server {realm}: {t}")),
         })?;
         let mut body = String::new();
@@ -345,9 +355,18 @@ mod tests {
 
     #[test]
     fn plain_http_only_for_loopback_or_insecure() {
-        assert_eq!(Registry::new("127.0.0.1:5000", RegistryOptions::default()).scheme, "http");
-        assert_eq!(Registry::new("localhost:5000", RegistryOptions::default()).scheme, "http");
-        assert_eq!(Registry::new("ghcr.io", RegistryOptions::default()).scheme, "https");
+        assert_eq!(
+            Registry::new("127.0.0.1:5000", RegistryOptions::default()).scheme,
+            "http"
+        );
+        assert_eq!(
+            Registry::new("localhost:5000", RegistryOptions::default()).scheme,
+            "http"
+        );
+        assert_eq!(
+            Registry::new("ghcr.io", RegistryOptions::default()).scheme,
+            "https"
+        );
         let o = RegistryOptions {
             insecure: vec!["reg.lan:5000".into()],
             credentials: None,

@@ -15,7 +15,7 @@ mod hash;
 mod path;
 mod unpack;
 
-pub use compression::{detect_compression, Compression};
+pub use compression::{detect_compression, diff_id_of, Compression};
 pub use diff::write_diff;
 pub use error::{ErrorKind, LayerError};
 pub use hash::{HashingReader, HashingWriter};

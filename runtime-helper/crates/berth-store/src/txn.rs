@@ -27,7 +27,7 @@ pub struct Txn<'s> {
 pub struct LayerInfo {
     pub diff_id: String,
     pub chain_id: String,
-    /// `None` when the layer was already in the store and nothing was unpacked.
+    /// The blob's compression (`None` only if it could not be told).
     pub compression: Option<Compression>,
 }
 
@@ -168,10 +168,25 @@ impl<'s> Txn<'s> {
             hex_of(d)?;
             let chain = chain_of(d);
             if self.has_layer(&chain) {
+                // The layer is there, but this blob must still be the layer it claims to
+                // be, or a later save/push would hand out other content under its name.
+                let (actual, c) = berth_layer::diff_id_of(self.open_blob(blob)?).map_err(|e| {
+                    StoreError::Layer {
+                        digest: blob.to_string(),
+                        source: berth_layer::LayerError::Tar(e),
+                    }
+                })?;
+                if actual != d {
+                    return Err(StoreError::DigestMismatch {
+                        what: format!("uncompressed layer {blob} (diffID in image config)"),
+                        expected: d.to_string(),
+                        actual,
+                    });
+                }
                 return Ok(LayerInfo {
                     diff_id: d.to_string(),
                     chain_id: chain,
-                    compression: None,
+                    compression: Some(c),
                 });
             }
         }

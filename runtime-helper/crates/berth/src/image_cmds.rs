@@ -10,13 +10,17 @@ use berth_image::{AuthFile, Credentials, Platform, PullOptions, RegistryOptions}
 use berth_store::{Reference, Store};
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Registry access options shared by pull, push and login.
 #[derive(clap::Args, Clone, Debug)]
 pub struct RegistryArgs {
     /// A registry (HOST[:PORT]) that may be reached over plain HTTP. Loopback always may.
-    #[arg(long = "insecure-registry", env = "BERTH_INSECURE_REGISTRIES", value_delimiter = ',')]
+    #[arg(
+        long = "insecure-registry",
+        env = "BERTH_INSECURE_REGISTRIES",
+        value_delimiter = ','
+    )]
     insecure: Vec<String>,
     /// Docker-style credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).
     #[arg(long, env = "REGISTRY_AUTH_FILE")]
@@ -205,7 +209,7 @@ fn registry_options(args: &RegistryArgs, registry: &str) -> Result<RegistryOptio
     })
 }
 
-fn import(global: &GlobalOpts, file: &PathBuf, reference: &str) -> Result<()> {
+fn import(global: &GlobalOpts, file: &Path, reference: &str) -> Result<()> {
     // Check the name before reading anything, so a typo fails fast.
     Reference::parse(reference)?;
     let reader: Box<dyn Read> = if file.as_os_str() == "-" {
@@ -293,16 +297,18 @@ fn login(
             credentials: Some(creds.clone()),
         },
     );
-    reg.ping().with_context(|| format!("logging in to {host}"))?;
+    reg.ping()
+        .with_context(|| format!("logging in to {host}"))?;
     let file = auth_file(args);
     file.set(&host, &creds)?;
     eprintln!("Login Succeeded (credentials in {})", file.path.display());
     Ok(())
 }
 
-fn load(global: &GlobalOpts, input: &PathBuf, quiet: bool) -> Result<()> {
+fn load(global: &GlobalOpts, input: &Path, quiet: bool) -> Result<()> {
     let store = open_store(global)?;
-    let loaded = berth_image::load(&store, input).with_context(|| format!("loading {}", input.display()))?;
+    let loaded =
+        berth_image::load(&store, input).with_context(|| format!("loading {}", input.display()))?;
     for (id, refs) in loaded {
         if refs.is_empty() {
             println!("Loaded image ID: {id}");
@@ -316,9 +322,10 @@ fn load(global: &GlobalOpts, input: &PathBuf, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn save(global: &GlobalOpts, output: &PathBuf, images: &[String]) -> Result<()> {
+fn save(global: &GlobalOpts, output: &Path, images: &[String]) -> Result<()> {
     let store = open_store(global)?;
-    berth_image::save(&store, images, output).with_context(|| format!("saving to {}", output.display()))
+    berth_image::save(&store, images, output)
+        .with_context(|| format!("saving to {}", output.display()))
 }
 
 fn images(global: &GlobalOpts, quiet: bool, format: &str) -> Result<()> {
@@ -341,14 +348,22 @@ fn images(global: &GlobalOpts, quiet: bool, format: &str) -> Result<()> {
     if format != "table" {
         bail!("unknown format {format:?} (table or json)");
     }
-    let short = |id: &str| id.trim_start_matches("sha256:").chars().take(12).collect::<String>();
+    let short = |id: &str| {
+        id.trim_start_matches("sha256:")
+            .chars()
+            .take(12)
+            .collect::<String>()
+    };
     if quiet {
         for i in &list {
             println!("{}", short(&i.id));
         }
         return Ok(());
     }
-    println!("{:<40} {:<16} {:<14} {:<22} {:>10}", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+    println!(
+        "{:<40} {:<16} {:<14} {:<22} {:>10}",
+        "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"
+    );
     for i in &list {
         let created = i.created.clone().unwrap_or_default();
         let created: String = created.chars().take(19).collect();
@@ -369,7 +384,10 @@ fn images(global: &GlobalOpts, quiet: bool, format: &str) -> Result<()> {
             names.push(("<none>".into(), "<none>".into()));
         }
         for (repo, tag) in names {
-            println!("{repo:<40} {tag:<16} {:<14} {created:<22} {size:>10}", short(&i.id));
+            println!(
+                "{repo:<40} {tag:<16} {:<14} {created:<22} {size:>10}",
+                short(&i.id)
+            );
         }
     }
     Ok(())
@@ -377,7 +395,7 @@ fn images(global: &GlobalOpts, quiet: bool, format: &str) -> Result<()> {
 
 fn rmi(global: &GlobalOpts, images: &[String], force: bool) -> Result<()> {
     let store = open_store(global)?;
-    let mut failed = None;
+    let mut failures = Vec::new();
     for name in images {
         match store.remove_image(name, force) {
             Ok(rep) => {
@@ -388,16 +406,13 @@ fn rmi(global: &GlobalOpts, images: &[String], force: bool) -> Result<()> {
                     println!("Deleted: {d}");
                 }
             }
-            Err(e) => {
-                eprintln!("berth: removing {name}: {e}");
-                failed = Some(e);
-            }
+            Err(e) => failures.push(format!("removing {name}: {e}")),
         }
     }
-    match failed {
-        // Each failure was already printed; the exit status still reports it.
-        Some(e) => Err(anyhow::Error::new(e).context("some images were not removed")),
-        None => Ok(()),
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", failures.join("; "))
     }
 }
 

@@ -57,29 +57,49 @@ fn pull_merges_layers_exactly_and_shares_base_layers() {
     let mut layout = Layout::new(&t.path().join("oci"));
     for (tag, top) in [("v1", "one"), ("v2", "two")] {
         let mut layers = base_layers();
-        layers.push(layer_tar(&[Node::Dir("top"), Node::File("top/file", top.as_bytes())]));
+        layers.push(layer_tar(&[
+            Node::Dir("top"),
+            Node::File("top/file", top.as_bytes()),
+        ]));
         let m = layout.image(&layers, "amd64", true);
         layout.tag(m, tag);
         skopeo_push(&layout.dir, tag, &format!("{}/x:{tag}", reg.addr()));
     }
     let root = t.path().join("store");
-    let id1 = ok(&berth(&root, &["pull", "-q", &format!("{}/x:v1", reg.addr())]));
+    let id1 = ok(&berth(
+        &root,
+        &["pull", "-q", &format!("{}/x:v1", reg.addr())],
+    ));
     let store = Store::open(&root).unwrap();
-    let img = store.resolve_image(&format!("{}/x:v1", reg.addr())).unwrap();
+    let img = store
+        .resolve_image(&format!("{}/x:v1", reg.addr()))
+        .unwrap();
     assert_eq!(img.id, id1.trim());
     assert_eq!(img.layer_dirs.len(), 3);
     // The middle layer holds overlay whiteouts, and the lower one the hardlink.
     let wh = fs::symlink_metadata(img.layer_dirs[1].join("etc/gone")).unwrap();
     assert_eq!((wh.mode() & libc::S_IFMT, wh.rdev()), (libc::S_IFCHR, 0));
     let l0 = &img.layer_dirs[0];
-    assert_eq!(fs::metadata(l0.join("etc/hl")).unwrap().ino(), fs::metadata(l0.join("etc/a")).unwrap().ino());
+    assert_eq!(
+        fs::metadata(l0.join("etc/hl")).unwrap().ino(),
+        fs::metadata(l0.join("etc/a")).unwrap().ino()
+    );
     {
         let ov = Overlay::mount(&img.layer_dirs);
         assert_eq!(tree(ov.dir.path()), expected_merged("one"));
     }
-    ok(&berth(&root, &["pull", "-q", &format!("{}/x:v2", reg.addr())]));
-    let img2 = store.resolve_image(&format!("{}/x:v2", reg.addr())).unwrap();
-    assert_eq!(img2.layer_dirs[..2], img.layer_dirs[..2], "base layers are shared");
+    ok(&berth(
+        &root,
+        &["pull", "-q", &format!("{}/x:v2", reg.addr())],
+    ));
+    let img2 = store
+        .resolve_image(&format!("{}/x:v2", reg.addr()))
+        .unwrap();
+    assert_eq!(
+        img2.layer_dirs[..2],
+        img.layer_dirs[..2],
+        "base layers are shared"
+    );
     assert_eq!(count(&root.join("layers/sha256")), 4);
     // 2 x (manifest + config) + 2 shared base blobs + 2 top blobs.
     assert_eq!(count(&root.join("blobs/sha256")), 8);
@@ -88,9 +108,15 @@ fn pull_merges_layers_exactly_and_shares_base_layers() {
         assert_eq!(tree(ov.dir.path()), expected_merged("two"));
     }
     let images = ok(&berth(&root, &["images"]));
-    assert!(images.contains(&format!("{}/x", reg.addr())) && images.contains("v2"), "{images}");
-    let insp: serde_json::Value =
-        serde_json::from_str(&ok(&berth(&root, &["image", "inspect", &format!("{}/x:v1", reg.addr())]))).unwrap();
+    assert!(
+        images.contains(&format!("{}/x", reg.addr())) && images.contains("v2"),
+        "{images}"
+    );
+    let insp: serde_json::Value = serde_json::from_str(&ok(&berth(
+        &root,
+        &["image", "inspect", &format!("{}/x:v1", reg.addr())],
+    )))
+    .unwrap();
     assert_eq!(insp[0]["Id"], img.id.as_str());
     assert_eq!(insp[0]["RootFS"]["Layers"].as_array().unwrap().len(), 3);
     // Removing v1 keeps what v2 uses; removing v2 empties the store.
@@ -107,8 +133,16 @@ fn multi_platform_index_selects_by_platform() {
     let reg = Registry::start();
     let t = tempfile::tempdir().unwrap();
     let mut layout = Layout::new(&t.path().join("oci"));
-    let amd = layout.image(&[layer_tar(&[Node::File("arch", b"amd64")])], "amd64", false);
-    let arm = layout.image(&[layer_tar(&[Node::File("arch", b"arm64")])], "arm64", false);
+    let amd = layout.image(
+        &[layer_tar(&[Node::File("arch", b"amd64")])],
+        "amd64",
+        false,
+    );
+    let arm = layout.image(
+        &[layer_tar(&[Node::File("arch", b"arm64")])],
+        "arm64",
+        false,
+    );
     let idx = layout.index_of(vec![arm, amd]);
     layout.tag(idx, "multi");
     let r = format!("{}/multi:1", reg.addr());
@@ -122,9 +156,15 @@ fn multi_platform_index_selects_by_platform() {
         args.push(&r);
         ok(&berth(&root, &args));
         let img = Store::open(&root).unwrap().resolve_image(&r).unwrap();
-        assert_eq!(fs::read(img.layer_dirs[0].join("arch")).unwrap(), want.as_bytes());
+        assert_eq!(
+            fs::read(img.layer_dirs[0].join("arch")).unwrap(),
+            want.as_bytes()
+        );
     }
-    let e = fails(&berth(&t.path().join("s3"), &["pull", "--platform", "linux/s390x", &r]));
+    let e = fails(&berth(
+        &t.path().join("s3"),
+        &["pull", "--platform", "linux/s390x", &r],
+    ));
     assert!(e.contains("no image for platform linux/s390x"), "{e}");
 }
 
@@ -134,8 +174,15 @@ fn push_then_pull_round_trip() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().join("a");
     let tarball = t.path().join("rootfs.tar");
-    fs::write(&tarball, layer_tar(&[Node::Dir("bin"), Node::File("bin/hello", b"hi")])).unwrap();
-    let id = ok(&berth(&root, &["import", tarball.to_str().unwrap(), "local:1"]));
+    fs::write(
+        &tarball,
+        layer_tar(&[Node::Dir("bin"), Node::File("bin/hello", b"hi")]),
+    )
+    .unwrap();
+    let id = ok(&berth(
+        &root,
+        &["import", tarball.to_str().unwrap(), "local:1"],
+    ));
     let r = format!("{}/pushed:1", reg.addr());
     ok(&berth(&root, &["tag", "local:1", &r]));
     ok(&berth(&root, &["push", &r]));
@@ -143,7 +190,10 @@ fn push_then_pull_round_trip() {
     let id2 = ok(&berth(&root2, &["pull", "-q", &r]));
     assert_eq!(id.trim(), id2.trim(), "same config, same image ID");
     let img = Store::open(&root2).unwrap().resolve_image(&r).unwrap();
-    assert_eq!(fs::read(img.layer_dirs[0].join("bin/hello")).unwrap(), b"hi");
+    assert_eq!(
+        fs::read(img.layer_dirs[0].join("bin/hello")).unwrap(),
+        b"hi"
+    );
 }
 
 /// A token server in front of the registry, redirecting blob downloads to a second
@@ -175,7 +225,8 @@ fn bearer_token_auth_and_redirects_without_credentials() {
             }
             return reply(401, &[], b"bad credentials");
         }
-        let login_probe = req.path == "/v2/" && req.header("authorization") == Some("Bearer tok-login");
+        let login_probe =
+            req.path == "/v2/" && req.header("authorization") == Some("Bearer tok-login");
         if login_probe {
             return reply(200, &[], b"{}");
         }
@@ -184,7 +235,11 @@ fn bearer_token_auth_and_redirects_without_credentials() {
                 "Bearer realm=\"http://{}/token\",service=\"test\",scope=\"repository:private:pull\"",
                 req.local
             );
-            return reply(401, &[("WWW-Authenticate", &realm)], br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#);
+            return reply(
+                401,
+                &[("WWW-Authenticate", &realm)],
+                br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+            );
         }
         if req.method == "GET" && req.path.contains("/blobs/sha256:") {
             let loc = format!("http://127.0.0.2:{cdn_port}{}", req.path);
@@ -200,20 +255,36 @@ fn bearer_token_auth_and_redirects_without_credentials() {
 
     let e = fails(&berth(&root, &["pull", "-q", &r]));
     assert!(e.contains("authentication") && e.contains(&host), "{e}");
-    assert_eq!(tree(&root), before, "a refused pull leaves the store as it was");
+    assert_eq!(
+        tree(&root),
+        before,
+        "a refused pull leaves the store as it was"
+    );
 
-    let e = fails(&berth(&root, &["login", &host, "-u", "alice", "-p", "wrong"]));
+    let e = fails(&berth(
+        &root,
+        &["login", &host, "-u", "alice", "-p", "wrong"],
+    ));
     assert!(e.contains("401"), "{e}");
-    ok(&berth(&root, &["login", &host, "-u", "alice", "-p", "secret"]));
+    ok(&berth(
+        &root,
+        &["login", &host, "-u", "alice", "-p", "secret"],
+    ));
     let cfg = fs::read_to_string(root.join("docker-config/config.json")).unwrap();
-    assert!(cfg.contains(&b64("alice:secret")), "docker-style auths entry: {cfg}");
+    assert!(
+        cfg.contains(&b64("alice:secret")),
+        "docker-style auths entry: {cfg}"
+    );
 
     ok(&berth(&root, &["pull", "-q", &r]));
     let img = Store::open(&root).unwrap().resolve_image(&r).unwrap();
     assert_eq!(img.layer_dirs.len(), 2);
     let cdn_log = cdn.log.lock().unwrap().clone();
     assert!(!cdn_log.is_empty(), "blobs came through the redirect");
-    assert!(cdn_log.iter().all(|l| l.ends_with("auth=false")), "credentials leaked to another host: {cdn_log:?}");
+    assert!(
+        cdn_log.iter().all(|l| l.ends_with("auth=false")),
+        "credentials leaked to another host: {cdn_log:?}"
+    );
 }
 
 fn b64(s: &str) -> String {
@@ -221,7 +292,9 @@ fn b64(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = String::new();
     for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= c.len() {
                 out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -240,7 +313,9 @@ fn kill_during_pull_then_pull_again() {
     let mut layout = Layout::new(&t.path().join("oci"));
     let mut layers = base_layers();
     // A layer big enough to be caught mid-transfer through the slow proxy.
-    let big: Vec<u8> = (0..4_000_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let big: Vec<u8> = (0..4_000_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     layers.push(layer_tar(&[Node::Dir("top"), Node::File("top/file", &big)]));
     let m = layout.image(&layers, "amd64", false);
     layout.tag(m, "v1");
@@ -276,7 +351,10 @@ fn kill_during_pull_then_pull_again() {
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     let _ = child.wait();
     assert!(saw_tmp, "the pull was caught in progress");
-    assert!(Store::open(&root).unwrap().resolve_image(&r).is_err(), "no half image visible");
+    assert!(
+        Store::open(&root).unwrap().resolve_image(&r).is_err(),
+        "no half image visible"
+    );
     ok(&berth(&root, &["pull", "-q", &r]));
     assert_eq!(count(&root.join("tmp")), 0, "leftovers swept");
     let img = Store::open(&root).unwrap().resolve_image(&r).unwrap();

@@ -12,10 +12,17 @@ pub fn inspect(global: &GlobalOpts, images: &[String]) -> Result<()> {
             .resolve_image(name)
             .with_context(|| format!("inspecting {name}"))?;
         let config: serde_json::Value = serde_json::from_slice(&store.read_blob(&img.id)?)?;
-        let (tags, digests): (Vec<String>, Vec<String>) =
-            img.references.iter().cloned().partition(|r| !r.contains('@'));
+        let (tags, digests): (Vec<String>, Vec<String>) = img
+            .references
+            .iter()
+            .cloned()
+            .partition(|r| !r.contains('@'));
         let size: u64 = img.manifest.layers.iter().map(|l| l.size).sum();
-        let lower: Vec<String> = img.layer_dirs.iter().map(|p| p.display().to_string()).collect();
+        let lower: Vec<String> = img
+            .layer_dirs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         out.push(json!({
             "Id": img.id,
             "RepoTags": tags,

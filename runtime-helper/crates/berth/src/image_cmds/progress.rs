@@ -27,9 +27,11 @@ impl Bars {
             .or_insert_with(|| {
                 let b = self.multi.add(ProgressBar::new(total));
                 b.set_style(
-                    ProgressStyle::with_template("{prefix}: {msg:<16} [{bar:30}] {bytes}/{total_bytes}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{prefix}: {msg:<16} [{bar:30}] {bytes}/{total_bytes}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
                 );
                 b.set_prefix(id.to_string());
                 b

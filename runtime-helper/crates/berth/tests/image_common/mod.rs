@@ -17,7 +17,11 @@ pub fn sha(b: &[u8]) -> String {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Runs `berth --root ROOT ARGS…`.
@@ -42,7 +46,11 @@ pub fn ok(o: &Output) -> String {
 }
 
 pub fn fails(o: &Output) -> String {
-    assert!(!o.status.success(), "berth should have failed: {}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        !o.status.success(),
+        "berth should have failed: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     let e = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(e.trim().lines().count(), 1, "one-line error expected: {e}");
     e
@@ -127,12 +135,19 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, k: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
     }
 }
 
 pub enum Reply {
-    Static { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    Static {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
     /// Forward to a backend (the real registry).
     Proxy(String),
 }
@@ -140,7 +155,10 @@ pub enum Reply {
 pub fn reply(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     Reply::Static {
         status,
-        headers: headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
         body: body.to_vec(),
     }
 }
@@ -217,7 +235,13 @@ fn serve_one(
         .unwrap_or(0);
     let mut body = vec![0u8; len];
     r.read_exact(&mut body)?;
-    let req = Request { method, path, headers, body, local };
+    let req = Request {
+        method,
+        path,
+        headers,
+        body,
+        local,
+    };
     log.lock().unwrap().push(format!(
         "{} {} {} auth={}",
         req.local,
@@ -227,8 +251,15 @@ fn serve_one(
     ));
     let mut c = c;
     match h(&req) {
-        Reply::Static { status, headers, body } => {
-            let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+        Reply::Static {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
             for (k, v) in headers {
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
@@ -318,7 +349,10 @@ impl Layout {
     pub fn new(dir: &Path) -> Layout {
         fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
         fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-        Layout { dir: dir.to_path_buf(), index: Vec::new() }
+        Layout {
+            dir: dir.to_path_buf(),
+            index: Vec::new(),
+        }
     }
 
     pub fn blob(&self, data: &[u8]) -> String {
@@ -335,7 +369,10 @@ impl Layout {
         for (i, l) in layers.iter().enumerate() {
             diffs.push(sha(l));
             let (data, mt) = if zstd_top && i == layers.len() - 1 {
-                (zstd::encode_all(&l[..], 3).unwrap(), "application/vnd.oci.image.layer.v1.tar+zstd")
+                (
+                    zstd::encode_all(&l[..], 3).unwrap(),
+                    "application/vnd.oci.image.layer.v1.tar+zstd",
+                )
             } else {
                 (gzip(l), "application/vnd.oci.image.layer.v1.tar+gzip")
             };
@@ -369,7 +406,11 @@ impl Layout {
         desc["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": tag});
         self.index.push(desc);
         let idx = serde_json::json!({"schemaVersion": 2, "manifests": self.index});
-        fs::write(self.dir.join("index.json"), serde_json::to_vec(&idx).unwrap()).unwrap();
+        fs::write(
+            self.dir.join("index.json"),
+            serde_json::to_vec(&idx).unwrap(),
+        )
+        .unwrap();
     }
 
     /// A multi-platform index blob over `manifests`; returns its descriptor.
@@ -394,7 +435,11 @@ pub struct Overlay {
 impl Overlay {
     pub fn mount(lower: &[PathBuf]) -> Overlay {
         let dir = tempfile::tempdir().unwrap();
-        let lowers: Vec<String> = lower.iter().rev().map(|p| p.display().to_string()).collect();
+        let lowers: Vec<String> = lower
+            .iter()
+            .rev()
+            .map(|p| p.display().to_string())
+            .collect();
         let st = Command::new("mount")
             .args(["-t", "overlay", "overlay", "-o"])
             .arg(format!("ro,lowerdir={}", lowers.join(":")))

@@ -1,0 +1,169 @@
+//! `save` -> skopeo inspect -> `load` round trips, and OCI layout loads (dir and tar).
+mod image_common;
+
+use berth_store::Store;
+use image_common::*;
+use std::fs;
+use std::process::Command;
+
+fn two_layer_store(root: &std::path::Path, t: &std::path::Path) -> String {
+    let mut layout = Layout::new(&t.join("oci"));
+    let m = layout.image(
+        &[
+            layer_tar(&[
+                Node::Dir("etc"),
+                Node::File("etc/a", b"a"),
+                Node::File("etc/gone", b"x"),
+            ]),
+            layer_tar(&[
+                Node::Dir("etc"),
+                Node::File("etc/.wh.gone", b""),
+                Node::Symlink("etc/s", "a"),
+            ]),
+        ],
+        "amd64",
+        true,
+    );
+    layout.tag(m, "docker.io/library/app:1");
+    let out = ok(&berth(root, &["load", "-i", layout.dir.to_str().unwrap()]));
+    assert!(out.contains("Loaded image: app:1"), "{out}");
+    Store::open(root)
+        .unwrap()
+        .resolve_image("app:1")
+        .unwrap()
+        .id
+}
+
+#[test]
+fn save_inspect_load_round_trip_keeps_ids() {
+    let t = tempfile::tempdir().unwrap();
+    let a = t.path().join("a");
+    let id = two_layer_store(&a, t.path());
+    let archive = t.path().join("app.tar");
+    ok(&berth(
+        &a,
+        &["save", "-o", archive.to_str().unwrap(), "app:1"],
+    ));
+    // skopeo reads it as a docker archive, with our diffIDs as its layers.
+    let o = Command::new("skopeo")
+        .args(["inspect", "--raw"])
+        .arg(format!("docker-archive:{}", archive.display()))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = Command::new("skopeo")
+        .args(["inspect", "--config", "--raw"])
+        .arg(format!("docker-archive:{}", archive.display()))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(sha(&o.stdout), id, "skopeo sees the same config bytes");
+    let b = t.path().join("b");
+    let out = ok(&berth(&b, &["load", "-i", archive.to_str().unwrap()]));
+    assert!(out.contains("app:1"), "{out}");
+    let sb = Store::open(&b).unwrap();
+    let img = sb.resolve_image("app:1").unwrap();
+    assert_eq!(img.id, id);
+    let ia = Store::open(&a).unwrap().resolve_image("app:1").unwrap();
+    assert_eq!(
+        img.config.rootfs().diff_ids(),
+        ia.config.rootfs().diff_ids()
+    );
+    assert_eq!(tree(&img.layer_dirs[1]), tree(&ia.layer_dirs[1]));
+    assert_eq!(
+        tree(&img.layer_dirs[1]),
+        vec!["etc d", "etc/gone c:0", "etc/s l:a"]
+    );
+    // Loading again changes nothing.
+    let before = tree(&b);
+    ok(&berth(&b, &["load", "-i", archive.to_str().unwrap()]));
+    assert_eq!(tree(&b).len(), before.len());
+}
+
+#[test]
+fn oci_layout_tar_loads_and_skopeo_archives_load() {
+    let t = tempfile::tempdir().unwrap();
+    let mut layout = Layout::new(&t.path().join("oci"));
+    let m = layout.image(
+        &[layer_tar(&[Node::File("hello", b"world")])],
+        "amd64",
+        false,
+    );
+    layout.tag(m, "127.0.0.1:5000/o/p:t");
+    // The layout as a tar.
+    let tarred = t.path().join("layout.tar");
+    let mut b = tar::Builder::new(fs::File::create(&tarred).unwrap());
+    b.append_dir_all(".", &layout.dir).unwrap();
+    b.finish().unwrap();
+    drop(b);
+    let root = t.path().join("s");
+    ok(&berth(&root, &["load", "-i", tarred.to_str().unwrap()]));
+    let img = Store::open(&root)
+        .unwrap()
+        .resolve_image("127.0.0.1:5000/o/p:t")
+        .unwrap();
+    assert_eq!(fs::read(img.layer_dirs[0].join("hello")).unwrap(), b"world");
+    // An archive written by skopeo (docker save format) loads with the same ID.
+    let sk = t.path().join("skopeo.tar");
+    let st = Command::new("skopeo")
+        .args(["copy", "--quiet"])
+        .arg(format!("oci:{}:127.0.0.1:5000/o/p:t", layout.dir.display()))
+        .arg(format!("docker-archive:{}:o/p:t", sk.display()))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let root2 = t.path().join("s2");
+    ok(&berth(&root2, &["load", "-i", sk.to_str().unwrap()]));
+    assert_eq!(
+        Store::open(&root2)
+            .unwrap()
+            .resolve_image("o/p:t")
+            .unwrap()
+            .id,
+        img.id
+    );
+}
+
+#[test]
+fn broken_archives_are_refused_and_change_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("s");
+    two_layer_store(&root, t.path());
+    let before = tree(&root);
+    let good = t.path().join("good.tar");
+    ok(&berth(
+        &root,
+        &["save", "-o", good.to_str().unwrap(), "app:1"],
+    ));
+    let data = fs::read(&good).unwrap();
+    // Truncated archive.
+    let cut = t.path().join("cut.tar");
+    fs::write(&cut, &data[..data.len() / 2]).unwrap();
+    // A layer whose content does not match the config's diffID: flip a byte inside a
+    // layer.tar member (past the manifest/config members, which come first or last).
+    let mut bad = data.clone();
+    let pos = bad.windows(5).position(|w| w == b"etc/a").unwrap() + 1200;
+    bad[pos] ^= 0xff;
+    let flipped = t.path().join("flipped.tar");
+    fs::write(&flipped, &bad).unwrap();
+    let notar = t.path().join("junk");
+    fs::write(&notar, b"hello").unwrap();
+    for (f, want) in [
+        (&cut, ""),
+        (&flipped, ""),
+        (&notar, "junk"),
+        (&t.path().join("missing.tar"), "missing.tar"),
+    ] {
+        let e = fails(&berth(&root, &["load", "-i", f.to_str().unwrap()]));
+        assert!(e.contains(want), "{e}");
+        assert_eq!(tree(&root), before, "store changed after: {e}");
+    }
+}
