@@ -18,8 +18,15 @@ function rules(E, C, sfx) {
   const contComment = { match: r`^\s*(#).*\n`, name: 'comment.line.number-sign' + S, captures: { 1: { name: 'punctuation.definition.comment' + S } } };
   const ins = (names) => r`(?:^|\G)\s*((?i:${names}))(?=[ \t\n]|${E}|$)`;
   const keyword = { 1: { name: 'keyword.other.instruction' + S } };
+  // A blank line inside a continuation does not end the instruction (BuildKit skips it,
+  // and the NoEmptyContinuation check warns); applyEndPatternLast lets that pattern win
+  // over the end pattern on an empty line.
+  const blank = { match: r`^[ \t]*\n` };
   const instruction = (key, names, patterns) => ({
-    [key + sfx]: { begin: ins(names), beginCaptures: keyword, end: r`\n`, name: `meta.instruction.${key}` + S, patterns },
+    [key + sfx]: {
+      begin: ins(names), beginCaptures: keyword, end: r`\n`, applyEndPatternLast: 1,
+      name: `meta.instruction.${key}` + S, patterns: [blank, ...patterns],
+    },
   });
   return {
     ['instructions' + sfx]: { patterns: ['onbuild', 'from', 'run', 'copy', 'env', 'arg', 'label', 'expose', 'healthcheck', 'other'].map(inc) },
