@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the engine, its tests and benchmarks, and the VS Code e2e tests need.
 APT_PACKAGES=(busybox-static runc crun docker-registry skopeo umoci hyperfine uidmap
-  iproute2 iptables passt chromium libkrb5-dev)
+  iproute2 iptables passt chromium libkrb5-dev debootstrap)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
