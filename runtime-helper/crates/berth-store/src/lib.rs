@@ -5,6 +5,7 @@
 //! ```text
 //! blobs/sha256/<hex>      manifests, configs, layer blobs (OCI image-layout style)
 //! layers/sha256/<hex>     one unpacked layer per chain ID: an overlay lowerdir
+//! l/<16 hex>              short symlinks to layers, for long lowerdir lists
 //! images.json             image records: id -> manifest, name:tag -> id
 //! tmp/                    work in progress; swept when no other process uses the store
 //! store.lock, images.lock flock(2) files
@@ -21,6 +22,7 @@
 mod digest;
 mod error;
 mod fsutil;
+mod links;
 mod lock;
 pub mod manifest;
 mod records;

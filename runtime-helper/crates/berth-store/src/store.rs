@@ -67,7 +67,7 @@ impl Store {
     /// Opens (creating if needed) the store at `root`. If no other process is using it,
     /// removes what crashed writers left in `tmp/`.
     pub fn open(root: &Path) -> Result<Store> {
-        for d in ["blobs/sha256", "layers/sha256", "tmp"] {
+        for d in ["blobs/sha256", "layers/sha256", "l", "tmp"] {
             let p = root.join(d);
             fs::create_dir_all(&p).map_err(StoreError::io(&p))?;
         }
@@ -428,6 +428,7 @@ impl Store {
                 }
             }
         }
+        crate::links::sweep(self)?;
         Ok(rep)
     }
 

@@ -325,9 +325,15 @@ impl<'s> Txn<'s> {
             let dest = self.store.layer_path(chain)?;
             if dest.exists() {
                 let _ = remove_any(tmp);
-            } else {
-                fs::rename(tmp, &dest).map_err(StoreError::io(&dest))?;
+            } else if let Err(e) = fs::rename(tmp, &dest) {
+                // Another process committed the same layer between the check and the
+                // rename: its copy is as good as ours.
+                if !dest.is_dir() {
+                    return Err(StoreError::io(&dest)(e));
+                }
+                let _ = remove_any(tmp);
             }
+            crate::links::ensure(self.store, hex_of(chain)?)?;
         }
         fsync_dir(&root.join("layers/sha256"))?;
         Ok(())

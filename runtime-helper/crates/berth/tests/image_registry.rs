@@ -360,3 +360,47 @@ fn kill_during_pull_then_pull_again() {
     let img = Store::open(&root).unwrap().resolve_image(&r).unwrap();
     assert_eq!(fs::read(img.layer_dirs[2].join("top/file")).unwrap(), big);
 }
+
+#[test]
+fn concurrent_pulls_of_shared_layers_are_safe() {
+    let reg = Registry::start();
+    let t = tempfile::tempdir().unwrap();
+    let mut layout = Layout::new(&t.path().join("oci"));
+    for (tag, top) in [("a", "A"), ("b", "B")] {
+        let mut layers = base_layers();
+        layers.push(layer_tar(&[
+            Node::Dir("top"),
+            Node::File("top/file", top.as_bytes()),
+        ]));
+        let m = layout.image(&layers, "amd64", false);
+        layout.tag(m, tag);
+        skopeo_push(&layout.dir, tag, &format!("{}/c:{tag}", reg.addr()));
+    }
+    let root = t.path().join("store");
+    let spawn = |tag: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(["--root", root.to_str().unwrap(), "pull", "-q"])
+            .arg(format!("{}/c:{tag}", reg.addr()))
+            .output()
+            .unwrap()
+    };
+    std::thread::scope(|s| {
+        let h: Vec<_> = ["a", "b", "a", "b"]
+            .iter()
+            .map(|tag| s.spawn(move || spawn(tag)))
+            .collect();
+        for h in h {
+            ok(&h.join().unwrap());
+        }
+    });
+    let store = Store::open(&root).unwrap();
+    for (tag, top) in [("a", "A"), ("b", "B")] {
+        let img = store
+            .resolve_image(&format!("{}/c:{tag}", reg.addr()))
+            .unwrap();
+        let ov = Overlay::mount(&img.layer_dirs);
+        assert_eq!(tree(ov.dir.path()), expected_merged(top));
+    }
+    assert_eq!(count(&root.join("layers/sha256")), 4);
+    assert_eq!(count(&root.join("tmp")), 0);
+}
