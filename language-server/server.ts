@@ -15,6 +15,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LocalImagesNotification, SETTINGS_SECTION, type DockerfileSettings } from './protocol';
 import { LanguageService } from './service/service';
 import { LEGEND } from './service/tokens';
+import { warmUp } from './service/warmup';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -74,6 +75,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   canConfigure = !!params.capabilities.workspace?.configuration;
   const opts = params.initializationOptions as { settings?: Partial<DockerfileSettings> } | undefined;
   if (opts?.settings) service.setSettings(opts.settings);
+  safe('warmUp', undefined, () => warmUp(service))();
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,

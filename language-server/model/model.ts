@@ -88,6 +88,8 @@ export interface Model {
   refs: VarRef[];
   stageRefs: StageRef[];
   heredocs: HeredocUse[];
+  /** definitions by name, in document order */
+  defsByName: Map<string, VarDef[]>;
 }
 
 const NAME_RE = /[A-Za-z0-9_]/;
@@ -98,6 +100,20 @@ export function scanVars(
   cb: (name: string, start: number, nameStart: number, end: number, modifier: string) => void,
   singleQuotes = true,
 ): void {
+  // matching braces of every `${`, in one pass (nested ${a:-${b}} stays linear)
+  let close: Map<number, number> | undefined;
+  const closeOf = (open: number): number => {
+    if (!close) {
+      close = new Map();
+      const stack: number[] = [];
+      for (let k = from; k < to; k++) {
+        const ch = L.charCodeAt(k);
+        if (ch === 123 && k > from && L.charCodeAt(k - 1) === 36) stack.push(k);
+        else if (ch === 125 && stack.length > 0) close.set(stack.pop() as number, k);
+      }
+    }
+    return close.get(open) ?? to;
+  };
   let inSingle = false;
   let inDouble = false;
   for (let i = from; i < to; i++) {
@@ -118,15 +134,9 @@ export function scanVars(
       while (j < to && NAME_RE.test(L[j])) j++;
       if (j === i + 2) continue;
       const nameEnd = j;
-      let depth = 1;
-      let k = j;
-      while (k < to && depth > 0) {
-        if (L[k] === '{') depth++;
-        else if (L[k] === '}') depth--;
-        if (depth > 0) k++;
-      }
+      const k = closeOf(i + 1);
       const end = Math.min(k + 1, to);
-      const mod = L.slice(nameEnd, k).match(/^(:?[-+?]|#{1,2}|%{1,2}|\/)/);
+      const mod = L.slice(nameEnd, Math.min(nameEnd + 2, k)).match(/^(:?[-+?]|#{1,2}|%{1,2}|\/)/);
       cb(L.slice(i + 2, nameEnd), i, i + 2, end, mod ? mod[1] : '');
       i = nameEnd - 1;
     } else if (n !== undefined && /[A-Za-z_]/.test(n)) {
@@ -152,9 +162,10 @@ export function buildModel(df: Dockerfile): Model {
   const text = df.text;
   let cur = -1;
   let n = 0;
+  const names = new Map<string, number>();
   const stageByName = (name: string): number | undefined => {
-    const lower = name.toLowerCase();
-    for (const s of stages) if (s.name === lower) return s.index;
+    const hit = names.get(name.toLowerCase());
+    if (hit !== undefined) return hit;
     if (/^\d+$/.test(name)) {
       const i = Number(name);
       if (i < stages.length) return i;
@@ -179,6 +190,7 @@ export function buildModel(df: Dockerfile): Model {
       }
       if (stages.length > 0) stages[stages.length - 1].end = inst.start;
       stages.push(st);
+      if (st.name && !names.has(st.name)) names.set(st.name, st.index);
       cur = st.index;
     }
     const o = n++;
@@ -251,7 +263,13 @@ export function buildModel(df: Dockerfile): Model {
       }
     }
   }
-  return { df, stages, order, defs, refs, stageRefs, heredocs };
+  const defsByName = new Map<string, VarDef[]>();
+  for (const d of defs) {
+    const list = defsByName.get(d.name);
+    if (list) list.push(d);
+    else defsByName.set(d.name, [d]);
+  }
+  return { df, stages, order, defs, refs, stageRefs, heredocs, defsByName };
 }
 
 /** The definition a reference resolves to, following BuildKit's scoping. */
@@ -260,11 +278,11 @@ export function resolveVar(model: Model, name: string, stage: number, order: num
   if (stage < 0 || model.stages[stage]?.from.start !== undefined && isFromOrder(model, stage, order)) {
     // FROM and global scope: global ARGs only
     let found: VarDef | undefined;
-    for (const d of model.defs) if (d.stage === -1 && d.name === name && before(d)) found = d;
+    for (const d of model.defsByName.get(name) ?? []) if (d.stage === -1 && before(d)) found = d;
     return found;
   }
   let found: VarDef | undefined;
-  for (const d of model.defs) if (d.stage === stage && d.name === name && before(d)) found = d;
+  for (const d of model.defsByName.get(name) ?? []) if (d.stage === stage && before(d)) found = d;
   if (found) {
     if (found.kind === 'ARG' && found.value === undefined) {
       const g = resolveVar(model, name, -1, Number.MAX_SAFE_INTEGER);

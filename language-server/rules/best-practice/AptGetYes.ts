@@ -16,7 +16,10 @@ export const AptGetYes: Rule = {
     for (const i of runs(df)) {
       for (const c of aptInstalls(runScript(i))) {
         const yes = c.some((w) => /^-[a-zA-Z]*y[a-zA-Z]*$/.test(w) || w === '--yes' || w === '--assume-yes' || w === '-qq' || w.startsWith('--assume-yes'));
-        if (!yes) out.push({ ...findIn(df, i, /apt-get\b[^&;|\n]*\binstall\b/), message: 'Use the -y switch to avoid manual input: apt-get -y install <package>' });
+        if (!yes) {
+          out.push({ ...findIn(df, i, /apt-get\b[^&;|\n]*\binstall\b/), message: 'Use the -y switch to avoid manual input: apt-get -y install <package>' });
+          break; // once per RUN
+        }
       }
     }
     return out;

@@ -11,6 +11,7 @@ export const AptNoInstallRecommends: Rule = {
       for (const c of aptInstalls(runScript(i))) {
         if (!c.some((w) => w === '--no-install-recommends' || w.includes('Install-Recommends=false'))) {
           out.push({ ...findIn(df, i, /apt-get\b[^&;|\n]*\binstall\b/), message: 'Avoid additional packages by specifying --no-install-recommends' });
+          break; // once per RUN
         }
       }
     }

@@ -1,0 +1,184 @@
+/**
+ * Benchmark: Berth's Dockerfile language server vs dockerfile-language-server-nodejs
+ * 0.15.0 on the same machine, over stdio, on a generated 2,000-line Dockerfile.
+ * Measures didOpen -> publishDiagnostics, completion p50/p95 over 50 positions,
+ * semanticTokens/full, and the server's RSS. Prints numbers and ratios.
+ *   cd bench/ls && npm install && cd ../.. && npx tsc -p . && node out/bench/ls/bench.js
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  createProtocolConnection, PublishDiagnosticsNotification, StreamMessageReader, StreamMessageWriter,
+  type ProtocolConnection, type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
+import { generateDockerfile } from './gen';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const BENCH_DIR = path.join(REPO, 'bench', 'ls');
+
+interface Server {
+  name: string;
+  cmd: string[];
+}
+
+interface Result {
+  openToDiagnostics: number[];
+  completion: number[];
+  semanticTokens: number[];
+  rssMiB: number;
+  diagnostics: number;
+}
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+const median = (xs: number[]): number => percentile(xs, 50);
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** 50 positions of different kinds: line starts, flags, mount keys, variables, stage names. */
+function completionPositions(text: string): { line: number; character: number }[] {
+  const lines = text.split('\n');
+  const out: { line: number; character: number }[] = [];
+  const want: [RegExp, (m: RegExpExecArray) => number][] = [
+    [/^$/, () => 0],
+    [/--mount=type=cache,/, (m) => m.index + m[0].length],
+    [/--mount=/, (m) => m.index + m[0].length],
+    [/\$\{COMPONENT/, (m) => m.index + 2],
+    [/ \$APP_HOME/, (m) => m.index + 2],
+    [/--from=/, (m) => m.index + m[0].length],
+    [/^COPY --/, () => 7],
+    [/^RUN /, () => 2],
+  ];
+  for (let k = 0; out.length < 50 && k < 50; k++) {
+    for (const [re, col] of want) {
+      if (out.length >= 50) break;
+      let seen = 0;
+      for (let l = 0; l < lines.length; l++) {
+        const m = re.exec(lines[l]);
+        if (!m) continue;
+        if (seen++ === k * 3) {
+          out.push({ line: l, character: col(m) });
+          break;
+        }
+      }
+    }
+  }
+  return out.slice(0, 50);
+}
+
+async function run(server: Server, text: string, budgetMs: number): Promise<Result> {
+  const proc = spawn(server.cmd[0], server.cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  proc.stderr.on('data', () => undefined);
+  const conn: ProtocolConnection = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  const waiting = new Map<string, (p: PublishDiagnosticsParams) => void>();
+  conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    const w = waiting.get(p.uri);
+    if (w) {
+      waiting.delete(p.uri);
+      w(p);
+    }
+  });
+  conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => null));
+  conn.onRequest('client/registerCapability', () => null);
+  conn.onNotification('window/logMessage', () => undefined);
+  conn.listen();
+  await conn.sendRequest('initialize', {
+    processId: process.pid, rootUri: null,
+    capabilities: {
+      workspace: { configuration: true },
+      textDocument: {
+        publishDiagnostics: { versionSupport: true },
+        completion: { completionItem: { snippetSupport: true } },
+        semanticTokens: { requests: { full: true, range: true }, tokenTypes: [], tokenModifiers: [], formats: ['relative'] },
+      },
+    },
+  });
+  await conn.sendNotification('initialized', {});
+  const res: Result = { openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, diagnostics: 0 };
+
+  // didOpen -> diagnostics (a fresh URI each time, so nothing is cached)
+  const start = now();
+  for (let k = 0; k < 7 && (k < 2 || now() - start < budgetMs); k++) {
+    const uri = `file:///bench/${k}/Dockerfile`;
+    const got = new Promise<PublishDiagnosticsParams>((r) => waiting.set(uri, r));
+    const t0 = now();
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'dockerfile', version: 1, text } });
+    const p = await got;
+    res.openToDiagnostics.push(now() - t0);
+    res.diagnostics = p.diagnostics.length;
+    // one document open at a time, as in an editor; keep the first for the requests below
+    if (k > 0) await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  }
+  const uri = 'file:///bench/0/Dockerfile';
+  // completion at 50 positions
+  for (const position of completionPositions(text)) {
+    const t0 = now();
+    await conn.sendRequest('textDocument/completion', { textDocument: { uri }, position });
+    res.completion.push(now() - t0);
+  }
+  // semanticTokens/full after an edit (a new version must be parsed again)
+  const st = now();
+  for (let k = 0; k < 7 && (k < 1 || now() - st < budgetMs); k++) {
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 + k }, contentChanges: [{ text: text + `# edit ${k}\n` }] });
+    const t0 = now();
+    await conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri } });
+    res.semanticTokens.push(now() - t0);
+  }
+  res.rssMiB = rssMiB(proc.pid as number);
+  try {
+    await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
+    await conn.sendNotification('exit');
+  } catch {
+    // gone
+  }
+  conn.dispose();
+  proc.kill();
+  return res;
+}
+
+async function main(): Promise<void> {
+  const text = generateDockerfile(2000);
+  fs.mkdirSync(path.join(REPO, 'bench', 'results'), { recursive: true });
+  fs.writeFileSync(path.join(REPO, 'bench', 'results', 'ls-bench.Dockerfile'), text);
+  // extra node flags for both servers, e.g. BENCH_NODE_ARGS="--max-semi-space-size=1"
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const berth: Server = { name: 'berth', cmd: [process.execPath, ...nodeArgs, path.join(REPO, 'out', 'language-server', 'server.js'), '--stdio'] };
+  const servers = [berth];
+  const rcjsuen = path.join(BENCH_DIR, 'node_modules', 'dockerfile-language-server-nodejs', 'lib', 'server.js');
+  if (fs.existsSync(rcjsuen)) servers.push({ name: 'rcjsuen 0.15.0', cmd: [process.execPath, ...nodeArgs, rcjsuen, '--stdio'] });
+  else console.log('dockerfile-language-server-nodejs not installed: run `npm install` in bench/ls for the comparison');
+
+  const results: Record<string, Result> = {};
+  if (process.env.BENCH_ONLY_BERTH) servers.splice(1);
+  for (const s of servers) {
+    results[s.name] = await run(s, text, s === berth ? 5_000 : 60_000);
+  }
+  const row = (label: string, f: (r: Result) => number, target: number, unit: string): void => {
+    const cells = servers.map((s) => f(results[s.name]));
+    const ratio = cells.length > 1 ? `${(cells[1] / cells[0]).toFixed(1)}x` : '';
+    const ok = cells[0] <= target ? 'ok' : 'MISSED';
+    console.log(`${label.padEnd(34)} ${cells.map((c) => c.toFixed(1).padStart(10)).join(' ')}  ${ratio.padStart(8)}  target <= ${target} ${unit} ${ok}`);
+  };
+  console.log(`2,000-line Dockerfile, ${text.length} bytes; columns: ${servers.map((s) => s.name).join(' | ')} | ratio (them/us)`);
+  row('didOpen -> diagnostics (ms, median)', (r) => median(r.openToDiagnostics), 30, 'ms');
+  row('didOpen -> diagnostics (ms, first)', (r) => r.openToDiagnostics[0], 30, 'ms');
+  row('completion p50 (ms)', (r) => percentile(r.completion, 50), 5, 'ms');
+  row('completion p95 (ms)', (r) => percentile(r.completion, 95), 5, 'ms');
+  row('semanticTokens/full (ms, median)', (r) => median(r.semanticTokens), 20, 'ms');
+  row('RSS after the run (MiB)', (r) => r.rssMiB, 50, 'MiB');
+  console.log(`diagnostics published: ${servers.map((s) => `${s.name}=${results[s.name].diagnostics}`).join(', ')}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
