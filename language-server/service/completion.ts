@@ -71,7 +71,8 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
     if ((!first || first.start >= offset) && !/=/.test(trimmed)) {
       const at = lineStart + linePrefix.indexOf('#') + 1;
       const lead = text.slice(at, offset).match(/^\s*/)?.[0].length ?? 0;
-      return DIRECTIVES.map((d) => ({
+      const present = new Set(doc.df.directives.filter((d) => d.start < lineStart).map((d) => d.name));
+      return DIRECTIVES.filter((d) => !present.has(d.name)).map((d) => ({
         label: d.name, kind: CompletionItemKind.Keyword, documentation: { kind: MarkupKind.Markdown, value: d.doc },
         insertTextFormat: InsertTextFormat.Snippet, textEdit: { range: mk(at + lead), newText: d.snippet },
       }));
