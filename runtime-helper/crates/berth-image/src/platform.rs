@@ -74,3 +74,35 @@ impl std::fmt::Display for Platform {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use berth_store::manifest::Platform as P;
+
+    fn p(os: &str, arch: &str, v: Option<&str>) -> P {
+        P {
+            os: os.into(),
+            architecture: arch.into(),
+            variant: v.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn parse_and_match() {
+        let amd = Platform::parse("linux/amd64").unwrap();
+        assert!(amd.matches(&p("linux", "amd64", None)));
+        assert!(!amd.matches(&p("linux", "arm64", None)));
+        assert!(!amd.matches(&p("windows", "amd64", None)));
+        let arm = Platform::parse("linux/arm64/v8").unwrap();
+        assert!(
+            arm.matches(&p("linux", "arm64", None)),
+            "v8 is arm64's default"
+        );
+        let v7 = Platform::parse("linux/arm/v7").unwrap();
+        assert!(!v7.matches(&p("linux", "arm", Some("v6"))));
+        for bad in ["linux", "linux/", "a/b/c/d", "linux/am d64"] {
+            assert!(Platform::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
