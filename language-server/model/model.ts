@@ -92,7 +92,6 @@ export interface Model {
   defsByName: Map<string, VarDef[]>;
 }
 
-const NAME_RE = /[A-Za-z0-9_]/;
 
 /** Finds $VAR and ${VAR...} in logical[from, to), honouring the escape char and single quotes. */
 export function scanVars(
@@ -114,24 +113,26 @@ export function scanVars(
     }
     return close.get(open) ?? to;
   };
+  const esc = escape.charCodeAt(0);
+  const isName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
   let inSingle = false;
   let inDouble = false;
   for (let i = from; i < to; i++) {
-    const c = L[i];
-    if (c === escape && !inSingle) {
+    const c = L.charCodeAt(i);
+    if (c === esc && !inSingle) {
       i++;
       continue;
     }
-    if (singleQuotes && c === "'" && !inDouble) {
+    if (c === 39 && singleQuotes && !inDouble) {
       inSingle = !inSingle;
       continue;
     }
-    if (c === '"' && !inSingle) inDouble = !inDouble;
-    if (c !== '$' || inSingle) continue;
-    const n = L[i + 1];
-    if (n === '{') {
+    if (c === 34 && !inSingle) inDouble = !inDouble;
+    if (c !== 36 || inSingle) continue;
+    const n = L.charCodeAt(i + 1);
+    if (n === 123) {
       let j = i + 2;
-      while (j < to && NAME_RE.test(L[j])) j++;
+      while (j < to && isName(L.charCodeAt(j))) j++;
       if (j === i + 2) continue;
       const nameEnd = j;
       const k = closeOf(i + 1);
@@ -139,9 +140,9 @@ export function scanVars(
       const mod = L.slice(nameEnd, Math.min(nameEnd + 2, k)).match(/^(:?[-+?]|#{1,2}|%{1,2}|\/)/);
       cb(L.slice(i + 2, nameEnd), i, i + 2, end, mod ? mod[1] : '');
       i = nameEnd - 1;
-    } else if (n !== undefined && /[A-Za-z_]/.test(n)) {
+    } else if (isName(n) && !(n >= 48 && n <= 57)) {
       let j = i + 1;
-      while (j < to && NAME_RE.test(L[j])) j++;
+      while (j < to && isName(L.charCodeAt(j))) j++;
       cb(L.slice(i + 1, j), i, i + 1, j, '');
       i = j - 1;
     }

@@ -1,8 +1,9 @@
+import type { Instruction } from '../../syntax/ast';
 import type { Finding, Rule } from '../rule';
-import { findIn, runScript, runs, simpleCommands } from './shell';
+import { findIn, runCommands, runs } from './shell';
 
-export function aptInstalls(script: string): string[][] {
-  return simpleCommands(script).filter((c) => {
+export function aptInstalls(inst: Instruction): string[][] {
+  return runCommands(inst).filter((c) => {
     const k = c.indexOf('apt-get');
     return k >= 0 && c.slice(k + 1).includes('install');
   });
@@ -14,7 +15,7 @@ export const AptGetYes: Rule = {
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
-      for (const c of aptInstalls(runScript(i))) {
+      for (const c of aptInstalls(i)) {
         const yes = c.some((w) => /^-[a-zA-Z]*y[a-zA-Z]*$/.test(w) || w === '--yes' || w === '--assume-yes' || w === '-qq' || w.startsWith('--assume-yes'));
         if (!yes) {
           out.push({ ...findIn(df, i, /apt-get\b[^&;|\n]*\binstall\b/), message: 'Use the -y switch to avoid manual input: apt-get -y install <package>' });

@@ -1,6 +1,6 @@
 import type { Finding, Rule } from '../rule';
 import { aptInstalls } from './AptGetYes';
-import { findIn, runScript, runs } from './shell';
+import { findIn, runs } from './shell';
 
 export const AptNoInstallRecommends: Rule = {
   name: 'AptNoInstallRecommends', family: 'best-practice', severity: 'information',
@@ -8,7 +8,7 @@ export const AptNoInstallRecommends: Rule = {
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
-      for (const c of aptInstalls(runScript(i))) {
+      for (const c of aptInstalls(i)) {
         if (!c.some((w) => w === '--no-install-recommends' || w.includes('Install-Recommends=false'))) {
           out.push({ ...findIn(df, i, /apt-get\b[^&;|\n]*\binstall\b/), message: 'Avoid additional packages by specifying --no-install-recommends' });
           break; // once per RUN

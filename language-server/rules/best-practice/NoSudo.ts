@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../rule';
-import { findIn, runScript, runs, simpleCommands } from './shell';
+import { findIn, runCommands, runs } from './shell';
 
 export const NoSudo: Rule = {
   name: 'NoSudo', family: 'best-practice', severity: 'warning',
@@ -7,7 +7,7 @@ export const NoSudo: Rule = {
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
-      if (simpleCommands(runScript(i)).some((c) => c[0] === 'sudo')) {
+      if (runCommands(i).some((c) => c[0] === 'sudo')) {
         out.push({ ...findIn(df, i, /\bsudo\b/), message: 'Do not use sudo; use USER to change the user instead' });
       }
     }

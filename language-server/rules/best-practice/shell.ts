@@ -1,8 +1,19 @@
 /** Light shell helpers for best-practice rules (no shell parser needed). */
 import type { Dockerfile, Instruction, Span } from '../../syntax/ast';
 
+const scripts = new WeakMap<Instruction, string>();
+const commands = new WeakMap<Instruction, string[][]>();
+
 /** The script a RUN executes: shell form text, heredoc bodies, or the JSON words joined. */
 export function runScript(inst: Instruction): string {
+  const hit = scripts.get(inst);
+  if (hit !== undefined) return hit;
+  const s = computeScript(inst);
+  scripts.set(inst, s);
+  return s;
+}
+
+function computeScript(inst: Instruction): string {
   const parts: string[] = [];
   if (inst.json) parts.push(inst.args.map((a) => a.value).join(' '));
   else parts.push(inst.rest);
@@ -10,8 +21,22 @@ export function runScript(inst: Instruction): string {
   return parts.join('\n');
 }
 
+/** Simple commands of a RUN, computed once per instruction. */
+export function runCommands(inst: Instruction): string[][] {
+  let c = commands.get(inst);
+  if (!c) {
+    c = simpleCommands(runScript(inst));
+    commands.set(inst, c);
+  }
+  return c;
+}
+
 /** Simple commands of a script: split on && || ; | and newlines. */
 export function simpleCommands(script: string): string[][] {
+  return script.length === 0 ? [] : splitCommands(script);
+}
+
+function splitCommands(script: string): string[][] {
   return script
     .replace(/\\\n/g, ' ')
     .split(/&&|\|\||;|\||\n/)
