@@ -22,6 +22,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::mpsc;
 use tar::EntryType;
 
 #[derive(Debug, Clone)]
@@ -51,15 +52,16 @@ pub struct Unpacked {
 /// Extracts the (possibly compressed) layer tar from `reader` into the existing directory
 /// `dest`. On error, `dest` may hold part of the layer; the caller owns its cleanup (the
 /// store extracts into a temporary directory for that reason).
-pub fn unpack<R: Read>(
+///
+/// Reading, decompressing and hashing run on a second thread, feeding the extractor
+/// through a bounded channel: the same overlap GNU tar gets from piping through gzip.
+pub fn unpack<R: Read + Send>(
     reader: R,
     dest: &Path,
     opts: &UnpackOptions,
 ) -> Result<Unpacked, LayerError> {
-    let mut buffered = BufReader::with_capacity(256 * 1024, reader);
+    let mut buffered = BufReader::with_capacity(CHUNK, reader);
     let compression = detect_compression(&mut buffered).map_err(LayerError::Tar)?;
-    let decoder = compression.decoder(buffered).map_err(LayerError::Tar)?;
-    let mut hashing = HashingReader::new(decoder);
     let root = rfs::open(
         dest,
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -69,30 +71,115 @@ pub fn unpack<R: Read>(
         path: dest.display().to_string(),
         source: e.into(),
     })?;
+    let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(8);
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let producer = s.spawn(move || -> Option<(String, u64)> {
+            let mut src = match compression.decoder(buffered) {
+                Ok(d) => HashingReader::new(d),
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return None;
+                }
+            };
+            loop {
+                let mut buf = free_rx.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
+                buf.resize(CHUNK, 0);
+                match read_some(&mut src, &mut buf) {
+                    Ok(0) => return Some(src.finish()),
+                    Ok(n) => {
+                        buf.truncate(n);
+                        if tx.send(Ok(buf)).is_err() {
+                            return None;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return None;
+                    }
+                }
+            }
+        });
+        let mut input = ChannelReader {
+            rx,
+            free: free_tx,
+            cur: Vec::new(),
+            pos: 0,
+        };
+        let extracted = extract(&mut input, root, opts);
+        // Stops the producer if extraction ended early.
+        drop(input);
+        let hashed = producer.join().ok().flatten();
+        extracted?;
+        let (diff_id, size) = hashed.ok_or_else(|| {
+            LayerError::Tar(io::Error::other("layer stream ended with an error"))
+        })?;
+        Ok(Unpacked {
+            diff_id,
+            size,
+            compression,
+        })
+    })
+}
+
+const CHUNK: usize = 256 * 1024;
+
+fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
+/// The extractor's side of the channel: chunks in, used buffers back for reuse.
+struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    free: mpsc::Sender<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(next)) => {
+                    let used = std::mem::replace(&mut self.cur, next);
+                    let _ = self.free.send(used);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn extract(input: &mut ChannelReader, root: OwnedFd, opts: &UnpackOptions) -> Result<(), LayerError> {
     let mut x = Extractor {
         root: Rc::new(root),
         opts: opts.clone(),
         cache: None,
         dir_times: Vec::new(),
         is_root: rustix::process::geteuid().is_root(),
-        buf: vec![0u8; 256 * 1024],
+        buf: vec![0u8; CHUNK],
     };
     {
-        let mut archive = tar::Archive::new(&mut hashing);
+        let mut archive = tar::Archive::new(&mut *input);
         for entry in archive.entries().map_err(LayerError::Tar)? {
             let mut entry = entry.map_err(LayerError::Tar)?;
             x.entry(&mut entry)?;
         }
     }
     // The diffID covers the whole stream, including the padding after the end marker.
-    io::copy(&mut hashing, &mut io::sink()).map_err(LayerError::Tar)?;
-    x.finish_dir_times()?;
-    let (diff_id, size) = hashing.finish();
-    Ok(Unpacked {
-        diff_id,
-        size,
-        compression,
-    })
+    io::copy(input, &mut io::sink()).map_err(LayerError::Tar)?;
+    x.finish_dir_times()
 }
 
 struct Meta {
