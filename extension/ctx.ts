@@ -17,6 +17,8 @@ export class Ctx {
   readonly output: vscode.OutputChannel;
   private client: LanguageClient | undefined;
   private readonly clientScope: vscode.Disposable[] = [];
+  /** start/stop/restart run one at a time, in call order. */
+  private lifecycle: Promise<void> = Promise.resolve();
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Berth Dockerfile Language Server');
@@ -38,7 +40,28 @@ export class Ctx {
     return this.client;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.serialized(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    return this.serialized(() => this.doStop());
+  }
+
+  restart(): Promise<void> {
+    return this.serialized(async () => {
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  private serialized(step: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(step);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doStart(): Promise<void> {
     if (this.client || !this.config.languageServerEnabled) return;
     const module = this.extension.asAbsolutePath(SERVER_MODULE);
     const execArgv = this.config.languageServerArgs;
@@ -58,20 +81,15 @@ export class Ctx {
       await client.start();
     } catch (e) {
       this.output.appendLine(`language server failed to start: ${String(e)}`);
-      await this.stop();
+      await this.doStop();
       throw e;
     }
   }
 
-  async stop(): Promise<void> {
+  private async doStop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     if (client?.isRunning()) await client.stop().catch(() => undefined);
     for (const d of this.clientScope.splice(0)) d.dispose();
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
   }
 }

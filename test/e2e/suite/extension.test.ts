@@ -55,13 +55,17 @@ describe('the extension', () => {
     assert.equal(ds.find((x) => codeOf(x) === 'MaintainerDeprecated')?.range.start.line, 2);
   });
 
-  it('restarting the language server three times leaves exactly one server process', async function () {
+  it('restarting the language server, in turn or all at once, leaves exactly one server process', async function () {
     if (process.platform !== 'linux') this.skip();
     await openScratch('FROM alpine:3.20\n');
     const [first] = await serverCount(1);
     for (let i = 0; i < 3; i++) await vscode.commands.executeCommand('berth.restartLanguageServer');
     const [now] = await serverCount(1);
     assert.notEqual(now, first, 'a new server process runs');
+    // and three restarts at once (e.g. several setting changes) still end with one
+    await Promise.all([1, 2, 3].map(() => vscode.commands.executeCommand('berth.restartLanguageServer')));
+    const [last] = await serverCount(1);
+    assert.notEqual(last, now, 'a new server process runs');
   });
 
   it('berth.languageServer.enabled=false stops the server and true starts it again', async function () {
