@@ -92,6 +92,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       renameProvider: { prepareProvider: true },
       documentHighlightProvider: true,
       foldingRangeProvider: true,
+      inlayHintProvider: true,
       documentLinkProvider: { resolveProvider: false },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     },
@@ -214,6 +215,10 @@ connection.onRenameRequest((p) => {
     return new ResponseError(ErrorCodes.InvalidParams, e instanceof Error ? e.message : String(e));
   }
 });
+connection.languages.inlayHint.on(safe('inlayHint', [], (p) => {
+  const d = doc(p.textDocument.uri);
+  return d ? service.inlayHints(d, p.range) : [];
+}));
 connection.onFoldingRanges(safe('folding', [], (p) => {
   const d = doc(p.textDocument.uri);
   return d ? service.folding(d) : [];

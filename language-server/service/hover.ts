@@ -2,7 +2,6 @@
 import { MarkupKind, type Hover } from 'vscode-languageserver-types';
 import { DIRECTIVES, INSTRUCTION_MAP, MOUNT_KEY_MAP } from '../model/instructions';
 import { BUILTIN_ARGS, resolveVar } from '../model/model';
-import { ALL_RULES } from '../rules/index';
 import { contains, type ParsedDocument } from './document';
 import { targetAt } from './symbolAt';
 
@@ -63,6 +62,5 @@ export function hover(doc: ParsedDocument, pos: { line: number; character: numbe
     }
     if (fs) return { contents: md(`**--${fs.name}**\n\n${fs.doc}`), range: doc.range(f) };
   }
-  void ALL_RULES;
   return null;
 }

@@ -4,7 +4,7 @@
  */
 import type {
   CodeAction, CompletionItem, Diagnostic, DocumentHighlight, DocumentLink, DocumentSymbol, FoldingRange,
-  FormattingOptions, Hover, Location, Position, Range, SemanticTokens, SignatureHelp, TextEdit, WorkspaceEdit,
+  FormattingOptions, Hover, InlayHint, Location, Position, Range, SemanticTokens, SignatureHelp, TextEdit, WorkspaceEdit,
 } from 'vscode-languageserver-types';
 import { DocumentHighlightKind } from 'vscode-languageserver-types';
 import { DEFAULT_SETTINGS, type DockerfileSettings } from '../protocol';
@@ -15,6 +15,7 @@ import { DocumentCache, type ParsedDocument } from './document';
 import { foldingRanges } from './folding';
 import { format, formatOnType } from './format';
 import { hover } from './hover';
+import { inlayHints } from './inlay';
 import { documentLinks } from './links';
 import { signatureHelp } from './signature';
 import { definitionOf, occurrences, targetAt } from './symbolAt';
@@ -127,6 +128,10 @@ export class LanguageService {
     const valid = t.kind === 'var' ? /^[A-Za-z_][A-Za-z0-9_]*$/ : t.kind === 'stage' ? /^[a-zA-Z][a-zA-Z0-9_.-]*$/ : /^[A-Za-z_][A-Za-z0-9_.-]*$/;
     if (!valid.test(newName)) throw new Error(`'${newName}' is not a valid ${t.kind === 'var' ? 'variable' : t.kind} name`);
     return { changes: { [doc.uri]: occurrences(p, t).map((o) => ({ range: p.range(o), newText: newName })) } };
+  }
+
+  inlayHints(doc: TextDoc, range: Range): InlayHint[] {
+    return inlayHints(this.parsed(doc), range);
   }
 
   folding(doc: TextDoc): FoldingRange[] {

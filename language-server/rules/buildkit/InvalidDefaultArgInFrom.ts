@@ -1,4 +1,4 @@
-import { BUILTIN_ARGS, scanVars } from '../../model/model';
+import { expandWithGlobals } from '../../model/expand';
 import { buildkitUrl, type Finding, type Rule } from '../rule';
 
 // a loose docker reference: [host[:port]/]path[:tag][@digest], lowercase path
@@ -11,30 +11,13 @@ export function isValidReference(s: string): boolean {
 export const InvalidDefaultArgInFrom: Rule = {
   name: 'InvalidDefaultArgInFrom', family: 'buildkit', severity: 'warning',
   description: 'Default value for global ARG results in an empty or invalid base image name', url: buildkitUrl('InvalidDefaultArgInFrom'),
-  check({ model, df }) {
+  check({ model }) {
     const out: Finding[] = [];
     for (const s of model.stages) {
       const img = s.image;
       if (!img || !img.value.includes('$')) continue;
-      const order = model.order.get(s.from)?.order ?? 0;
-      const globals = new Map<string, string>();
-      for (const d of model.defs) if (d.stage === -1 && d.order < order) globals.set(d.name, d.value ?? '');
-      let unknown = false;
-      let result = '';
-      let last = 0;
-      scanVars(img.value, 0, img.value.length, df.escape, (name, st, _ns, e, modifier) => {
-        result += img.value.slice(last, st);
-        last = e;
-        const v = globals.get(name);
-        if (v === undefined && !(name in BUILTIN_ARGS)) unknown = true;
-        let val = v ?? '';
-        const inner = img.value.slice(_ns + name.length, e - 1);
-        if (modifier.endsWith('-') && (val === '' || (modifier === '-' && v === undefined))) val = inner.slice(modifier.length);
-        else if (modifier.endsWith('+')) val = val !== '' ? inner.slice(modifier.length) : '';
-        result += val;
-      });
-      result += img.value.slice(last);
-      if (unknown) continue; // UndefinedArgInFrom reports it
+      const result = expandWithGlobals(model, s.from, img.value);
+      if (result === undefined) continue; // UndefinedArgInFrom reports it
       if (!isValidReference(result) && result.toLowerCase() !== 'scratch') {
         out.push({ ...img, message: `Default value for ARG ${img.value} results in empty or invalid base image name` });
       }

@@ -32,7 +32,6 @@ export const InstructionArguments: Rule = {
         case 'EXPOSE': case 'VOLUME':
           if (n === 0) err(`${i.name} requires at least one argument`);
           break;
-        case 'EXPOSE_': break;
         case 'WORKDIR': case 'USER': case 'STOPSIGNAL': case 'MAINTAINER':
           if (i.rest === '') err(`${i.name} requires exactly one argument`);
           else if (i.name !== 'MAINTAINER' && i.name !== 'WORKDIR' && i.args[0] && /\s/.test(i.args[0].value)) err(`${i.name} requires exactly one argument`);

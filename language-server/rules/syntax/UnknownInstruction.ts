@@ -10,7 +10,7 @@ export const UnknownInstruction: Rule = {
     const one = (i: Instruction): void => {
       if (INSTRUCTION_MAP.has(i.name)) return;
       const s = suggest(i.name, INSTRUCTION_MAP.keys());
-      const f: Finding = { ...i.keywordSpan, message: `unknown instruction: ${i.keyword}` + (s ? ` (did you mean ${s.toLowerCase() === s ? s : s}?)` : '') };
+      const f: Finding = { ...i.keywordSpan, message: `unknown instruction: ${i.keyword}` + (s ? ` (did you mean ${s}?)` : '') };
       if (s) f.fixes = [{ title: `Change to ${s}`, edits: [{ ...i.keywordSpan, newText: s }] }];
       out.push(f);
     };

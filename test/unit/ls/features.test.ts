@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type {
-  CodeAction, CompletionItem, CompletionList, DocumentHighlight, DocumentLink, DocumentSymbol, FoldingRange, Hover,
+  CodeAction, CompletionItem, CompletionList, DocumentHighlight, DocumentLink, DocumentSymbol, FoldingRange, Hover, InlayHint,
   Location, MarkupContent, Range, SemanticTokens, SignatureHelp, TextEdit, WorkspaceEdit,
 } from 'vscode-languageserver-protocol';
 import { LocalImagesNotification } from '../../../language-server/protocol';
@@ -205,6 +205,12 @@ describe('symbols, tokens, folding, links', () => {
     const f = await client.request<FoldingRange[]>('textDocument/foldingRange', { textDocument: { uri } });
     const key = (r: FoldingRange): string => `${r.startLine}-${r.endLine}${r.kind ? ':' + r.kind : ''}`;
     assert.deepEqual(f.map(key).sort(), ['0-1:comment', '2-7:region', '3-4', '5-7'].sort());
+  });
+
+  test('inlay hints show the base image a FROM resolves to with the ARG defaults', async () => {
+    const { uri } = await at('ARG BASE=debian\nARG TAG=12-slim\nFROM ${BASE}:${TAG:-latest} AS a\nFROM alpine:${V:-3.20}\nFROM $UNKNOWN\n|');
+    const hints = await client.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 5, character: 0 } } });
+    assert.deepEqual(hints.map((h) => [h.position.line, h.position.character, h.label]), [[2, 27, '= debian:12-slim'], [3, 22, '= alpine:3.20']]);
   });
 
   test('document links for image references', async () => {

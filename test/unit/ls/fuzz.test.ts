@@ -94,9 +94,24 @@ function exercise(svc: LanguageService, text: string, id: number): void {
   svc.documentSymbols(doc);
   const tokens = svc.semanticTokens(doc);
   assert.equal(tokens.data.length % 5, 0);
+  // tokens are sorted, single-line, non-overlapping and non-empty
+  let prevLen = 0;
+  for (let k = 0; k < tokens.data.length; k += 5) {
+    const [dl, ds, len] = [tokens.data[k], tokens.data[k + 1], tokens.data[k + 2]];
+    assert.ok(dl >= 0 && ds >= 0 && len > 0, `bad token at ${k}`);
+    if (dl === 0 && k > 0) assert.ok(ds >= prevLen, `overlapping token at ${k}`);
+    prevLen = len;
+  }
+  // formatting edits never overlap
+  const edits = svc.format(doc, opts).map((e) => [e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character]);
+  for (let k = 1; k < edits.length; k++) {
+    const [a, b] = [edits[k - 1], edits[k]];
+    assert.ok(b[0] > a[2] || (b[0] === a[2] && b[1] >= a[3]), 'overlapping format edits');
+  }
   svc.semanticTokens(doc, { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } });
   svc.folding(doc);
   svc.links(doc);
+  svc.inlayHints(doc, { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } });
   svc.codeActions(doc, svc.diagnostics(doc).slice(0, 5));
   svc.close(doc.uri);
 }
