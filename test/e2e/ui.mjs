@@ -120,6 +120,19 @@ export async function runUiTests({ browser, port, root, ws, fixtures, tmp, log }
         throw new Error(`scopes at the heredoc's if: ${shellScopes}`);
       }
     });
+    await check('typing RUN --mount= in the editor pops up the mount keys', async () => {
+      await openFile('app.dockerfile');
+      await viewLine('FROM alpine').click();
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('RUN --mount=');
+      const widget = page.locator('.editor-widget.suggest-widget');
+      await widget.waitFor({ state: 'visible', timeout: WAIT });
+      for (const key of ['type', 'target', 'source']) {
+        await widget.locator('.monaco-list-row', { hasText: key }).first().waitFor({ timeout: WAIT });
+      }
+      await page.keyboard.press('Escape');
+    });
   } catch (e) {
     const shot = path.join(tmp, 'ui-setup.png');
     await page.screenshot({ path: shot }).catch(() => {});
