@@ -33,15 +33,23 @@ function safe<A extends unknown[], R>(name: string, fallback: R, fn: (...args: A
   };
 }
 
-/** The .dockerignore next to a file: URI, or undefined. */
+/** `<Dockerfile>.dockerignore` or `.dockerignore` next to a file: URI, or undefined. */
 function ignorePatternsFor(uri: string): string[] | undefined {
   if (!uri.startsWith('file:')) return undefined;
+  let file: string;
   try {
-    const file = path.join(path.dirname(fileURLToPath(uri)), '.dockerignore');
-    return fs.readFileSync(file, 'utf8').split(/\r?\n/);
+    file = fileURLToPath(uri);
   } catch {
     return undefined;
   }
+  for (const candidate of [file + '.dockerignore', path.join(path.dirname(file), '.dockerignore')]) {
+    try {
+      return fs.readFileSync(candidate, 'utf8').split(/\r?\n/);
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
 }
 
 const timers = new Map<string, NodeJS.Timeout>();

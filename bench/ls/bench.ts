@@ -23,6 +23,8 @@ interface Server {
 }
 
 interface Result {
+  /** server CPU time (user+system) per operation, from /proc: independent of machine load */
+  cpu: { open: number; completion: number; tokens: number };
   openToDiagnostics: number[];
   completion: number[];
   semanticTokens: number[];
@@ -37,6 +39,13 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 const median = (xs: number[]): number => percentile(xs, 50);
+
+/** CPU time (ms) the process has used so far. */
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks (100 Hz)
+}
 
 function rssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -103,7 +112,9 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
     },
   });
   await conn.sendNotification('initialized', {});
-  const res: Result = { openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, diagnostics: 0 };
+  const res: Result = { cpu: { open: 0, completion: 0, tokens: 0 }, openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, diagnostics: 0 };
+  const pid = proc.pid as number;
+  let c0 = cpuMs(pid);
 
   // didOpen -> diagnostics (a fresh URI each time, so nothing is cached)
   const start = now();
@@ -118,14 +129,18 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
     // one document open at a time, as in an editor; keep the first for the requests below
     if (k > 0) await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
   }
+  res.cpu.open = (cpuMs(pid) - c0) / res.openToDiagnostics.length;
   const uri = 'file:///bench/0/Dockerfile';
+  c0 = cpuMs(pid);
   // completion at 50 positions
   for (const position of completionPositions(text)) {
     const t0 = now();
     await conn.sendRequest('textDocument/completion', { textDocument: { uri }, position });
     res.completion.push(now() - t0);
   }
+  res.cpu.completion = (cpuMs(pid) - c0) / res.completion.length;
   // semanticTokens/full after an edit (a new version must be parsed again)
+  c0 = cpuMs(pid);
   const st = now();
   for (let k = 0; k < 7 && (k < 1 || now() - st < budgetMs); k++) {
     await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 + k }, contentChanges: [{ text: text + `# edit ${k}\n` }] });
@@ -133,15 +148,18 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
     await conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri } });
     res.semanticTokens.push(now() - t0);
   }
-  res.rssMiB = rssMiB(proc.pid as number);
+  res.cpu.tokens = (cpuMs(pid) - c0) / res.semanticTokens.length;
+  res.rssMiB = rssMiB(pid);
+  const exited = new Promise((r) => proc.on('exit', r));
   try {
     await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
     await conn.sendNotification('exit');
   } catch {
     // gone
   }
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
   conn.dispose();
-  proc.kill();
+  if (proc.exitCode === null) proc.kill();
   return res;
 }
 
@@ -175,6 +193,11 @@ async function main(): Promise<void> {
   row('completion p95 (ms)', (r) => percentile(r.completion, 95), 5, 'ms');
   row('semanticTokens/full (ms, median)', (r) => median(r.semanticTokens), 20, 'ms');
   row('RSS after the run (MiB)', (r) => r.rssMiB, 50, 'MiB');
+  row('server CPU per didOpen+diagnostics', (r) => r.cpu.open, 30, 'ms');
+  row('server CPU per completion', (r) => r.cpu.completion, 5, 'ms');
+  row('server CPU per edit+semanticTokens', (r) => r.cpu.tokens, 20, 'ms');
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`load average during the run: ${load} (wall-clock numbers include waiting for a CPU)`);
   console.log(`diagnostics published: ${servers.map((s) => `${s.name}=${results[s.name].diagnostics}`).join(', ')}`);
 }
 
