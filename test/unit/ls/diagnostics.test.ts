@@ -224,6 +224,26 @@ describe('best-practice rules (source "best-practice")', () => {
 });
 
 describe('debounced diagnostics', () => {
+  test('incremental edits are applied before diagnosing', async () => {
+    const uri = 'untitled:incremental';
+    const first = await client.open(uri, 'FROM alpine:3.20 AS Build\nWORKDIR /app\n');
+    assert.deepEqual(codes(first), ['StageNameCasing']);
+    await client.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 0, character: 20 }, end: { line: 0, character: 21 } }, text: 'b' }, { range: { start: { line: 1, character: 8 }, end: { line: 1, character: 9 } }, text: '' }],
+    });
+    const p = await client.diagnostics(uri, 2);
+    assert.deepEqual(codes(p.diagnostics), ['WorkdirRelativePath']);
+  });
+
+  test('closing a document clears its diagnostics', async () => {
+    const uri = 'untitled:closing';
+    await client.open(uri, 'FROM alpine:3.20 AS Build\n');
+    const cleared = client.nextDiagnostics(uri);
+    await client.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    assert.deepEqual((await cleared).diagnostics, []);
+  });
+
   test('rapid edits publish diagnostics for the latest version only', async () => {
     const uri = 'untitled:debounce';
     await client.open(uri, 'FROM alpine:3.20\n');
