@@ -207,12 +207,18 @@ const grammar = {
       ],
     },
     'heredoc-shell': {
-      comment: 'RUN heredoc bodies are shell scripts: embed VS Code\'s shell grammar.',
-      patterns: [['<<-', r`^\t*(\3)(?=\s*$)`], ['<<', r`^(\3)(?=\s*$)`]].map(([op, end]) => ({
-        begin: r`(${op})(["']?)([A-Za-z_][\w.-]*)(\2)`, end,
-        beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S } },
+      comment: 'RUN heredoc bodies are shell scripts: embed VS Code\'s shell grammar. The body is a begin/while rule, so whatever the shell grammar leaves open (an unbalanced quote) is closed at the terminator line; the outer rule then takes that line as the delimiter.',
+      patterns: [['<<-', r`\t*`], ['<<', '']].map(([op, indent]) => ({
+        begin: r`(?=${op}(["']?)[A-Za-z_][\w.-]*\1)`,
+        end: r`^${indent}([A-Za-z_][\w.-]*)(?=\s*$)`,
         endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
-        name: 'meta.heredoc' + S, contentName: 'meta.embedded.block.shell', patterns: [{ include: 'source.shell' }],
+        name: 'meta.heredoc' + S,
+        patterns: [{
+          begin: r`(${op})(["']?)([A-Za-z_][\w.-]*)(\2)`,
+          while: r`^(?!${indent}\3\s*$)`,
+          beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S } },
+          contentName: 'meta.embedded.block.shell', patterns: [{ include: 'source.shell' }],
+        }],
       })),
     },
   },

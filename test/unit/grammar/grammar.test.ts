@@ -132,6 +132,14 @@ describe('dockerfile grammar', () => {
     assert.ok(t.endState.depth > 1);
   });
 
+  it('an unbalanced quote in a heredoc body ends with the heredoc', () => {
+    const t = tokenize(grammar, 'RUN <<EOF\necho "x\nEOF\nFROM b\n');
+    const scopesOf = (line: number, text: string) => t.tokens[line].find((tok) => t.lines[line].slice(tok.startIndex, tok.endIndex) === text)?.scopes ?? [];
+    assert.ok(scopesOf(1, 'x').includes('string.quoted.double.shell'), 'the quote opens a shell string');
+    assert.ok(scopesOf(2, 'EOF').includes('entity.name.tag.heredoc.dockerfile'), `terminator: ${scopesOf(2, 'EOF').join(' ')}`);
+    assert.ok(scopesOf(3, 'FROM').includes('keyword.other.instruction.dockerfile'), `next instruction: ${scopesOf(3, 'FROM').join(' ')}`);
+  });
+
   it('the same text in a later instruction after a heredoc is highlighted again', () => {
     const t = tokenize(grammar, 'RUN <<X\nFROM y\nX\nFROM z\n');
     const from = (line: number) => t.tokens[line].find((tok) => t.lines[line].slice(tok.startIndex, tok.endIndex) === 'FROM');
