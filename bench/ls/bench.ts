@@ -118,7 +118,7 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
 
   // didOpen -> diagnostics (a fresh URI each time, so nothing is cached)
   const start = now();
-  for (let k = 0; k < 7 && (k < 2 || now() - start < budgetMs); k++) {
+  for (let k = 0; k < 15 && (k < 2 || now() - start < budgetMs); k++) {
     const uri = `file:///bench/${k}/Dockerfile`;
     const got = new Promise<PublishDiagnosticsParams>((r) => waiting.set(uri, r));
     const t0 = now();
@@ -142,7 +142,7 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
   // semanticTokens/full after an edit (a new version must be parsed again)
   c0 = cpuMs(pid);
   const st = now();
-  for (let k = 0; k < 7 && (k < 1 || now() - st < budgetMs); k++) {
+  for (let k = 0; k < 15 && (k < 1 || now() - st < budgetMs); k++) {
     await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 + k }, contentChanges: [{ text: text + `# edit ${k}\n` }] });
     const t0 = now();
     await conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri } });
@@ -189,9 +189,11 @@ async function main(): Promise<void> {
   console.log(`2,000-line Dockerfile, ${text.length} bytes; columns: ${servers.map((s) => s.name).join(' | ')} | ratio (them/us)`);
   row('didOpen -> diagnostics (ms, median)', (r) => median(r.openToDiagnostics), 30, 'ms');
   row('didOpen -> diagnostics (ms, first)', (r) => r.openToDiagnostics[0], 30, 'ms');
+  row('didOpen -> diagnostics (ms, best)', (r) => Math.min(...r.openToDiagnostics), 30, 'ms');
   row('completion p50 (ms)', (r) => percentile(r.completion, 50), 5, 'ms');
   row('completion p95 (ms)', (r) => percentile(r.completion, 95), 5, 'ms');
   row('semanticTokens/full (ms, median)', (r) => median(r.semanticTokens), 20, 'ms');
+  row('semanticTokens/full (ms, best)', (r) => Math.min(...r.semanticTokens), 20, 'ms');
   row('RSS after the run (MiB)', (r) => r.rssMiB, 50, 'MiB');
   row('server CPU per didOpen+diagnostics', (r) => r.cpu.open, 30, 'ms');
   row('server CPU per completion', (r) => r.cpu.completion, 5, 'ms');
