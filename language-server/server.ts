@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CodeActionKind, createConnection, DidChangeConfigurationNotification, ErrorCodes, ResponseError, ProposedFeatures, TextDocumentSyncKind,
+  CodeActionKind, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, ErrorCodes, ResponseError, ProposedFeatures, TextDocumentSyncKind,
   TextDocuments, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -21,6 +21,7 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = new LanguageService();
 let canConfigure = false;
+let canWatch = false;
 
 function safe<A extends unknown[], R>(name: string, fallback: R, fn: (...args: A) => R): (...args: A) => R {
   return (...args: A): R => {
@@ -81,6 +82,7 @@ function schedule(doc: TextDocument, delay: number): void {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   canConfigure = !!params.capabilities.workspace?.configuration;
+  canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
   const opts = params.initializationOptions as { settings?: Partial<DockerfileSettings> } | undefined;
   if (opts?.settings) service.setSettings(opts.settings);
   safe('warmUp', undefined, () => warmUp(service))();
@@ -122,6 +124,10 @@ async function loadSettings(): Promise<void> {
 }
 
 connection.onInitialized(() => {
+  if (canWatch) {
+    // CopyIgnoredFile depends on .dockerignore files: re-check open documents when they change
+    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/{.dockerignore,*.dockerignore}' }] });
+  }
   if (canConfigure) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
     settingsReady = Promise.race([loadSettings(), new Promise<void>((r) => setTimeout(r, 2000))]);
@@ -135,6 +141,10 @@ connection.onDidChangeConfiguration((change) => {
   }
   const s = (change.settings as Record<string, unknown> | undefined)?.berth as { dockerfile?: Partial<DockerfileSettings> } | undefined;
   service.setSettings(s?.dockerfile);
+  for (const d of documents.all()) schedule(d, 0);
+});
+
+connection.onDidChangeWatchedFiles(() => {
   for (const d of documents.all()) schedule(d, 0);
 });
 

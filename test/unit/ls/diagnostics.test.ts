@@ -77,6 +77,13 @@ describe('BuildKit checks (source "buildkit", code = check name)', () => {
         'Attempting to Copy file "secrets/key.pem" that is excluded by .dockerignore',
         'Attempting to Copy file "app.log" that is excluded by .dockerignore',
       ]);
+      // the file changes: the client reports it and the diagnostics follow
+      fs.writeFileSync(path.join(dir, '.dockerignore'), 'src\n');
+      const next = client.nextDiagnostics(uri);
+      await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, '.dockerignore')).toString(), type: 2 }] });
+      assert.deepEqual((await next).diagnostics.filter((d) => d.code === 'CopyIgnoredFile').map((d) => d.message), [
+        'Attempting to Copy file "src/" that is excluded by .dockerignore',
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
