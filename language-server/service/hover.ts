@@ -3,6 +3,8 @@ import { MarkupKind, type Hover } from 'vscode-languageserver-types';
 import { DIRECTIVES, INSTRUCTION_MAP, MOUNT_KEY_MAP } from '../model/instructions';
 import { BUILTIN_ARGS, resolveVar } from '../model/model';
 import { contains, type ParsedDocument } from './document';
+import { expandWithGlobals } from '../model/expand';
+import { imageUrl } from './links';
 import { targetAt } from './symbolAt';
 
 function md(value: string): Hover['contents'] {
@@ -47,6 +49,16 @@ export function hover(doc: ParsedDocument, pos: { line: number; character: numbe
   if (t?.kind === 'stage') {
     const s = t.index !== undefined ? doc.model.stages[t.index] : undefined;
     if (s) return { contents: md(`Build stage **${s.name ?? s.index}** (stage ${s.index})\n\n\`\`\`dockerfile\n${df.text.slice(s.from.start, s.from.lineSpans[0].end)}\n\`\`\``), range: doc.range(t.span) };
+  }
+  // a base image: what it resolves to and where to find it
+  for (const s of doc.model.stages) {
+    if (s.from !== inst || !s.image || !contains(s.image, offset) || s.parent !== undefined) continue;
+    const resolved = s.image.value.includes('$') ? expandWithGlobals(doc.model, s.from, s.image.value) : s.image.value;
+    const url = resolved ? imageUrl(resolved) : undefined;
+    const lines = [`Base image \`${resolved ?? s.image.value}\``];
+    if (resolved !== s.image.value && resolved !== undefined) lines.push(`(\`${s.image.value}\` with the default ARG values)`);
+    if (url) lines.push(`[${url}](${url})`);
+    return { contents: md(lines.join('\n\n')), range: doc.range(s.image) };
   }
   const spec = INSTRUCTION_MAP.get(target.name);
   for (const f of target.flags) {

@@ -127,6 +127,9 @@ describe('hover, signature help', () => {
     assert.match(await hover('ARG V=1.2\nFROM alpine:3.20\nARG V\nRUN echo $|V\n'), /ARG V=1\.2/);
     assert.match(await hover('FROM alpine:3.20 AS b\nENV P=/opt/x\nWORKDIR $|P\n'), /ENV P=\/opt\/x[\s\S]*stage b/);
   });
+  test('base images: resolved name and registry link', async () => {
+    assert.equal(await hover('ARG TAG=3.20\nFROM alp|ine:${TAG} AS a\n'), 'Base image `alpine:3.20`\n\n(`alpine:${TAG}` with the default ARG values)\n\n[https://hub.docker.com/_/alpine](https://hub.docker.com/_/alpine)');
+  });
   test('signature help shows the instruction forms', async () => {
     const { uri, position } = await at('FROM alpine:3.20\nCOPY |');
     const s = await client.request<SignatureHelp | null>('textDocument/signatureHelp', { textDocument: { uri }, position });
