@@ -46,32 +46,36 @@ export function buildkitUrl(name: string): string {
   return 'https://docs.docker.com/reference/build-checks/' + name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2').toLowerCase() + '/';
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
+/** Edit distance with adjacent transpositions (optimal string alignment), for "did you mean". */
 export function distance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return 99;
-  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push(new Array<number>(b.length + 1).fill(0));
+    rows[i][0] = i;
+  }
+  for (let j = 0; j <= b.length; j++) rows[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
+      rows[i][j] = d;
     }
   }
-  return dp[b.length];
+  return rows[a.length][b.length];
 }
 
+/** The closest candidate within 1 edit (2 for names of 5+ characters), if any. */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = name.length >= 5 ? 2 : 1;
   let best: string | undefined;
-  let bestD = 3;
+  let bestD = limit + 1;
   for (const c of candidates) {
     const d = distance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestD || (d === bestD && best === undefined && d <= 2)) {
-      if (d <= Math.max(1, Math.floor(name.length / 3))) {
-        best = c;
-        bestD = d;
-      }
+    if (d < bestD) {
+      best = c;
+      bestD = d;
     }
   }
   return best;

@@ -309,6 +309,31 @@ describe('code actions', () => {
   });
 });
 
+describe('quick fixes produce the expected text', () => {
+  const cases: [string, string, string][] = [
+    ['StageNameCasing', 'FROM alpine:3.20 AS Build\n', 'FROM alpine:3.20 AS build\n'],
+    ['FromAsCasing', 'FROM alpine:3.20 as build\n', 'FROM alpine:3.20 AS build\n'],
+    ['ConsistentInstructionCasing', 'FROM alpine:3.20\nRUN a\nrun b\n', 'FROM alpine:3.20\nRUN a\nRUN b\n'],
+    ['LegacyKeyValueFormat', 'FROM alpine:3.20\nENV GREETING hello world\n', 'FROM alpine:3.20\nENV GREETING="hello world"\n'],
+    ['ExposeInvalidFormat', 'FROM alpine:3.20\nEXPOSE 8080:80\n', 'FROM alpine:3.20\nEXPOSE 80\n'],
+    ['RedundantTargetPlatform', 'FROM --platform=$TARGETPLATFORM alpine:3.20\n', 'FROM alpine:3.20\n'],
+    ['CopyOverAdd', 'FROM alpine:3.20\nADD app /app\n', 'FROM alpine:3.20\nCOPY app /app\n'],
+    ['UnknownInstruction', 'FROM alpine:3.20\nCOPPY a /b\n', 'FROM alpine:3.20\nCOPY a /b\n'],
+    ['InvalidFlag', 'FROM alpine:3.20\nCOPY --chmdo=0755 a /b\n', 'FROM alpine:3.20\nCOPY --chmod=0755 a /b\n'],
+  ];
+  for (const [code, text, expected] of cases) {
+    test(code, async () => {
+      const uri = `untitled:fix-${++n}`;
+      const ds = await client.open(uri, text);
+      const d = ds.find((x) => x.code === code);
+      assert.ok(d, `${code} not reported: ${JSON.stringify(ds.map((x) => x.code))}`);
+      const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+      assert.ok(actions[0]?.edit, 'no quick fix');
+      assert.equal(applyEdits(text, actions[0].edit.changes?.[uri] ?? []), expected);
+    });
+  }
+});
+
 describe('robustness', () => {
   test('requests on unknown documents return empty answers and the server stays up', async () => {
     const uri = 'untitled:never-opened';
