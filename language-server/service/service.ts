@@ -36,10 +36,18 @@ export class LanguageService {
   private settingsKey = '';
 
   setSettings(s: Partial<DockerfileSettings> | undefined): void {
+    // settings come from the client: keep only well-formed entries
+    const rules: DockerfileSettings['rules'] = {};
+    const raw: unknown = s?.rules;
+    if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (v === 'off' || v === 'error' || v === 'warning' || v === 'information' || v === 'hint') rules[k] = v;
+      }
+    }
     this.settings = {
-      rules: { ...(s?.rules ?? {}) },
-      format: { ...DEFAULT_SETTINGS.format, ...(s?.format ?? {}) },
-      diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...(s?.diagnostics ?? {}) },
+      rules,
+      format: { keepContinuationIndent: s?.format?.keepContinuationIndent === true },
+      diagnostics: { delay: typeof s?.diagnostics?.delay === 'number' && s.diagnostics.delay >= 0 ? Math.min(s.diagnostics.delay, 5000) : DEFAULT_SETTINGS.diagnostics.delay },
     };
     this.settingsKey = JSON.stringify(this.settings.rules);
   }

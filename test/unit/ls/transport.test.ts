@@ -38,3 +38,15 @@ test('--stdio without workspace/configuration: settings from initializationOptio
     await c.stop();
   }
 });
+
+test('malformed settings are ignored entry by entry', async () => {
+  const c = new TestClient();
+  c.settings = { rules: { StageNameCasing: 'loud', FromAsCasing: 'off', WorkdirRelativePath: 42 }, format: 'yes', diagnostics: { delay: -5 } };
+  await c.start();
+  try {
+    const ds = await c.open('untitled:malformed', 'FROM alpine:3.20 as Build\nWORKDIR app\n');
+    assert.deepEqual(ds.map((d) => [d.code, d.severity]), [['StageNameCasing', 2], ['WorkdirRelativePath', 2]]);
+  } finally {
+    await c.stop();
+  }
+});
