@@ -144,10 +144,7 @@ pub struct RunArgs {
     #[arg(long)]
     entrypoint: Option<String>,
     /// IMAGE [COMMAND [ARG...]]
-    #[arg(
-        required = true,
-        trailing_var_arg = true, value_name = "IMAGE [CMD]"
-    )]
+    #[arg(required = true, trailing_var_arg = true, value_name = "IMAGE [CMD]")]
     image_and_cmd: Vec<String>,
 }
 
@@ -263,6 +260,10 @@ fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
         return Ok(code);
     }
     let attach_stdin = a.interactive;
+    // Blocked before the shim starts, so a signal that arrives before we know the
+    // container's PID waits for the forwarder instead of killing us.
+    let proxied = proxy_signal_set();
+    let _ = proxied.thread_block();
     let raw = (a.tty && a.interactive && tty::is_tty(0)).then(tty::RawMode::enter);
     let winch = if a.tty && tty::is_tty(0) {
         Some(pipe().map_err(engine)?)
@@ -287,7 +288,7 @@ fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
         }
         _ => return fail(125, "the container's shim exited without starting it"),
     };
-    forward_signals(pid, winch_w);
+    forward_signals(proxied, pid, winch_w);
     let code = match read_status(&mut status) {
         Some(StatusLine::Exited(code)) => code,
         _ => {
@@ -531,6 +532,9 @@ fn spawn_shim(
     unsafe {
         cmd.pre_exec(move || {
             nix::unistd::setsid().map_err(std::io::Error::from)?;
+            // The caller may have blocked the signals it proxies; the shim must not.
+            let empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
             place_fd(sw, 3)?;
             if let Some(w) = winch {
                 place_fd(w, 4)?;
@@ -573,9 +577,7 @@ fn read_status(r: &mut BufReader<std::fs::File>) -> Option<StatusLine> {
     }
 }
 
-/// Proxies the caller's signals to the container's process (docker's sig-proxy), and
-/// terminal resizes to the shim.
-fn forward_signals(pid: i32, winch: Option<OwnedFd>) {
+fn proxy_signal_set() -> SigSet {
     let mut set = SigSet::empty();
     for s in [
         Signal::SIGINT,
@@ -588,9 +590,12 @@ fn forward_signals(pid: i32, winch: Option<OwnedFd>) {
     ] {
         set.add(s);
     }
-    if set.thread_block().is_err() {
-        return;
-    }
+    set
+}
+
+/// Proxies the caller's signals (blocked in `set`) to the container's process (docker's
+/// sig-proxy), and terminal resizes to the shim.
+fn forward_signals(set: SigSet, pid: i32, winch: Option<OwnedFd>) {
     std::thread::spawn(move || loop {
         let Ok(sig) = set.wait() else { return };
         if sig == Signal::SIGWINCH {
@@ -1031,18 +1036,7 @@ fn exec(global: &GlobalOpts, a: ExecArgs) -> Outcome {
 }
 
 fn forward_exec_signals(pid: i32, pty: Option<OwnedFd>) {
-    let mut set = SigSet::empty();
-    for s in [
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGQUIT,
-        Signal::SIGUSR1,
-        Signal::SIGUSR2,
-        Signal::SIGWINCH,
-    ] {
-        set.add(s);
-    }
+    let set = proxy_signal_set();
     if set.thread_block().is_err() {
         return;
     }

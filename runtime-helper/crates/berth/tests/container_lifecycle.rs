@@ -1,0 +1,380 @@
+//! The container verbs end to end: exit codes, signals, the shim, logs, exec, start,
+//! stop, kill, rm, inspect, wait.
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+
+#[test]
+fn exit_codes_follow_docker() {
+    let e = Engine::new();
+    assert_eq!(
+        code(&e.berth(&["run", "--rm", "busybox", "sh", "-c", "exit 3"])),
+        3
+    );
+    let o = e.berth(&["run", "--rm", "busybox", "no-such-command"]);
+    assert_eq!(code(&o), 127);
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("executable file not found"),
+        "{}",
+        stderr(&o)
+    );
+    let o = e.berth(&["run", "--rm", "busybox", "/etc/passwd"]);
+    assert_eq!(code(&o), 126, "{}", stderr(&o));
+    // The signal that killed the init: 128 + N.
+    let id = e
+        .ok(&["run", "-d", "busybox", "sleep", "300"])
+        .trim()
+        .to_string();
+    e.ok(&["kill", "-s", "KILL", &id]);
+    assert_eq!(e.ok(&["wait", &id]).trim(), "137");
+    assert_eq!(
+        e.inspect(
+            &id,
+            "{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}"
+        ),
+        "exited 137 false"
+    );
+    assert!(e.container_ids().is_empty() == false);
+    e.ok(&["rm", &id]);
+    assert!(
+        e.container_ids().is_empty(),
+        "--rm and rm leave nothing: {:?}",
+        e.container_ids()
+    );
+}
+
+#[test]
+fn signals_reach_the_process() {
+    let e = Engine::new();
+    let mut child = e
+        .cmd(&[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'echo got-term; exit 42' TERM; echo ready; while true; do sleep 0.1; done",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // SIGTERM to the foreground `berth run` is proxied to the container's process.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "got-term\n");
+    assert_eq!(child.wait().unwrap().code(), Some(42));
+
+    // And `berth kill -s` reaches a detached one.
+    let id = e
+        .ok(&[
+            "run",
+            "-d",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'exit 7' USR1; while true; do sleep 0.1; done",
+        ])
+        .trim()
+        .to_string();
+    e.ok(&["kill", "-s", "USR1", &id]);
+    assert_eq!(e.ok(&["wait", &id]).trim(), "7");
+}
+
+#[test]
+fn detached_container_outlives_the_caller_and_its_logs_outlive_it() {
+    let e = Engine::new();
+    let id = e
+        .ok(&[
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "busybox",
+            "sh",
+            "-c",
+            "echo one; echo two >&2; exec sleep 300",
+        ])
+        .trim()
+        .to_string();
+    assert_eq!(id.len(), 64);
+    // The `berth run -d` process is gone; the container runs on under its shim.
+    let st = e.state(&id);
+    assert_eq!(st["status"], "running");
+    let shim = st["shim_pid"].as_i64().unwrap() as i32;
+    let ppid = std::fs::read_to_string(format!("/proc/{shim}/stat"))
+        .unwrap()
+        .split_whitespace()
+        .nth(3)
+        .unwrap()
+        .parse::<u32>()
+        .unwrap();
+    assert_ne!(
+        ppid,
+        std::process::id(),
+        "the shim must not depend on its caller"
+    );
+    let exe = std::fs::read_link(format!("/proc/{shim}/exe")).unwrap();
+    assert!(
+        exe.to_string_lossy().starts_with("/memfd:berth-sealed"),
+        "{exe:?}"
+    );
+    // CVE-2019-5736 class: the binary the shim runs cannot be written.
+    assert!(std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{shim}/exe"))
+        .is_err());
+    assert!(e.ok(&["ps"]).contains("web"));
+    e.ok(&["kill", "-s", "KILL", "web"]);
+    e.ok(&["wait", "web"]);
+    assert!(!e.ok(&["ps"]).contains("web"));
+    assert!(e.ok(&["ps", "-a"]).contains("Exited (137)"));
+    let o = e.berth(&["logs", "web"]);
+    assert_eq!(stdout(&o), "one\n");
+    assert_eq!(stderr(&o), "two\n");
+    let log = std::fs::read_to_string(
+        e.root
+            .join("containers")
+            .join(&id)
+            .join(format!("{id}-json.log")),
+    )
+    .unwrap();
+    let first: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert_eq!(first["stream"], "stdout");
+    assert_eq!(first["log"], "one\n");
+    e.ok(&["rm", "web"]);
+    assert_no_cgroup(&id);
+}
+
+#[test]
+fn logs_tail_timestamps_follow() {
+    let e = Engine::new();
+    let id = e
+        .ok(&[
+            "run",
+            "-d",
+            "busybox",
+            "sh",
+            "-c",
+            "for i in 1 2 3 4; do echo line$i; done",
+        ])
+        .trim()
+        .to_string();
+    e.ok(&["wait", &id]);
+    assert_eq!(e.ok(&["logs", "--tail", "2", &id]), "line3\nline4\n");
+    let ts = e.ok(&["logs", "-t", "--tail", "1", &id]);
+    let (time, text) = ts.split_once(' ').unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{ts}");
+    assert_eq!(text, "line4\n");
+    // -f on a running container streams until it exits.
+    let id2 = e
+        .ok(&["run", "-d", "busybox", "sh", "-c", "echo a; exec sleep 300"])
+        .trim()
+        .to_string();
+    let follower = e
+        .cmd(&["logs", "-f", &id2])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    e.ok(&["kill", "-s", "KILL", &id2]);
+    let out = follower.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a\n");
+}
+
+#[test]
+fn rm_flag_leaves_nothing() {
+    let e = Engine::new();
+    e.ok(&["run", "--rm", "busybox", "true"]);
+    assert!(e.container_ids().is_empty(), "{:?}", e.container_ids());
+    assert_eq!(e.ok(&["ps", "-a", "-q"]), "");
+}
+
+#[test]
+fn tty_and_stdin() {
+    let e = Engine::new();
+    let out = e.ok(&[
+        "run",
+        "--rm",
+        "-t",
+        "busybox",
+        "sh",
+        "-c",
+        "tty; [ -t 1 ] && echo T; echo $TERM; ls /dev/console",
+    ]);
+    assert_eq!(out, "/dev/pts/0\r\nT\r\nxterm\r\n/dev/console\r\n");
+    let mut child = e
+        .cmd(&[
+            "run",
+            "--rm",
+            "-i",
+            "busybox",
+            "sh",
+            "-c",
+            "tr a-z A-Z; echo done",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "HELLO\ndone\n");
+}
+
+#[test]
+fn exec_runs_inside_with_user_env_workdir() {
+    let e = Engine::new();
+    let id = e
+        .ok(&["run", "-d", "-e", "A=1", "busybox", "sleep", "300"])
+        .trim()
+        .to_string();
+    let ps = e.ok(&["exec", &id, "ps", "-o", "pid,comm"]);
+    assert!(ps.lines().any(|l| l.trim() == "1 sleep"), "{ps}");
+    assert_eq!(
+        e.ok(&[
+            "exec",
+            "-u",
+            "nobody",
+            "-e",
+            "B=2",
+            "-w",
+            "/tmp",
+            &id,
+            "sh",
+            "-c",
+            "id -u; echo $A$B; pwd"
+        ]),
+        "65534\n12\n/tmp\n"
+    );
+    let st = e.ok(&["exec", &id, "cat", "/proc/self/status"]);
+    assert!(
+        st.contains("a80425fb") && st.lines().any(|l| l == "Seccomp:\t2"),
+        "{st}"
+    );
+    assert_eq!(code(&e.berth(&["exec", &id, "sh", "-c", "exit 5"])), 5);
+    assert_eq!(code(&e.berth(&["exec", &id, "nope"])), 127);
+    let mut child = e
+        .cmd(&["exec", "-i", &id, "cat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"piped").unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout),
+        "piped"
+    );
+    assert!(e.ok(&["exec", "-t", &id, "tty"]).starts_with("/dev/pts/"));
+    e.ok(&["rm", "-f", &id]);
+    let o = e.berth(&["exec", &id, "true"]);
+    assert_ne!(code(&o), 0);
+}
+
+#[test]
+fn start_stop_rm() {
+    let e = Engine::new();
+    let id = e
+        .ok(&[
+            "run",
+            "-d",
+            "busybox",
+            "sh",
+            "-c",
+            "echo run >> /count; cat /count | wc -l",
+        ])
+        .trim()
+        .to_string();
+    assert_eq!(e.ok(&["wait", &id]).trim(), "0");
+    e.ok(&["start", &id]);
+    e.ok(&["wait", &id]);
+    // The writable layer survives a restart; the log accumulates.
+    assert_eq!(e.ok(&["logs", &id]), "1\n2\n");
+    e.ok(&["rm", &id]);
+
+    // stop: the init ignores SIGTERM (PID 1 without a handler), so stop -t kills it.
+    let id = e
+        .ok(&["run", "-d", "busybox", "sleep", "300"])
+        .trim()
+        .to_string();
+    let o = e.berth(&["rm", &id]);
+    assert_eq!(code(&o), 1, "a running container needs -f");
+    assert!(stderr(&o).contains("is running"));
+    e.ok(&["stop", "-t", "1", &id]);
+    assert_eq!(e.inspect(&id, "{{.State.ExitCode}}"), "137");
+    // A container that handles SIGTERM exits with its own code.
+    let id2 = e
+        .ok(&[
+            "run",
+            "-d",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'exit 0' TERM; while true; do sleep 0.1; done",
+        ])
+        .trim()
+        .to_string();
+    e.ok(&["stop", &id2]);
+    assert_eq!(e.inspect(&id2, "{{.State.ExitCode}}"), "0");
+    let id3 = e
+        .ok(&["run", "-d", "busybox", "sleep", "300"])
+        .trim()
+        .to_string();
+    e.ok(&["rm", "-f", &id, &id2, &id3]);
+    assert!(e.container_ids().is_empty());
+    for i in [&id, &id2, &id3] {
+        assert_no_cgroup(i);
+    }
+}
+
+#[test]
+fn inspect_shows_config_and_state() {
+    let e = Engine::new();
+    e.ok(&[
+        "run",
+        "--name",
+        "insp",
+        "--memory",
+        "64m",
+        "--cpus",
+        "0.5",
+        "--pids-limit",
+        "50",
+        "-e",
+        "X=y",
+        "busybox",
+        "true",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&e.ok(&["inspect", "insp"])).unwrap();
+    let c = &v[0];
+    assert_eq!(c["Name"], "/insp");
+    assert_eq!(c["Path"], "true");
+    assert_eq!(c["State"]["Status"], "exited");
+    assert_eq!(c["State"]["ExitCode"], 0);
+    assert_eq!(c["HostConfig"]["Memory"], 64 << 20);
+    assert_eq!(c["HostConfig"]["NanoCpus"], 500_000_000);
+    assert_eq!(c["HostConfig"]["PidsLimit"], 50);
+    assert!(c["Config"]["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x == "X=y"));
+    assert!(c["Image"].as_str().unwrap().starts_with("sha256:"));
+    let o = e.berth(&["inspect", "nope"]);
+    assert_eq!(code(&o), 1);
+    // A name is unique.
+    let o = e.berth(&["run", "--name", "insp", "busybox", "true"]);
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("already in use"));
+}
