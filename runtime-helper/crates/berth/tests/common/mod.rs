@@ -13,11 +13,23 @@ pub const GROUP: &str = "root:x:0:\nwheel:x:10:alice\nnogroup:x:65534:\nalice:x:
 
 /// A busybox rootfs: /bin/busybox plus one symlink per applet, /etc/passwd and group.
 pub fn make_rootfs(dir: &Path) {
-    for d in ["bin", "proc", "sys", "dev", "tmp", "etc", "root", "home/alice"] {
+    for d in [
+        "bin",
+        "proc",
+        "sys",
+        "dev",
+        "tmp",
+        "etc",
+        "root",
+        "home/alice",
+    ] {
         fs::create_dir_all(dir.join(d)).unwrap();
     }
     fs::copy("/bin/busybox", dir.join("bin/busybox")).unwrap();
-    let list = Command::new("/bin/busybox").arg("--list").output().expect("busybox-static is installed");
+    let list = Command::new("/bin/busybox")
+        .arg("--list")
+        .output()
+        .expect("busybox-static is installed");
     for applet in String::from_utf8_lossy(&list.stdout).lines() {
         if applet != "busybox" {
             let _ = symlink("busybox", dir.join("bin").join(applet));
@@ -25,7 +37,10 @@ pub fn make_rootfs(dir: &Path) {
     }
     fs::write(dir.join("etc/passwd"), PASSWD).unwrap();
     fs::write(dir.join("etc/group"), GROUP).unwrap();
-    let _ = fs::set_permissions(dir.join("tmp"), std::os::unix::fs::PermissionsExt::from_mode(0o1777));
+    let _ = fs::set_permissions(
+        dir.join("tmp"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    );
 }
 
 pub fn tar_dir(dir: &Path, out: &Path) {
@@ -39,7 +54,11 @@ pub fn tar_dir(dir: &Path, out: &Path) {
 pub fn busybox_tar() -> &'static Path {
     static TAR: OnceLock<PathBuf> = OnceLock::new();
     TAR.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("berth-bb-").tempdir().unwrap().keep();
+        let dir = tempfile::Builder::new()
+            .prefix("berth-bb-")
+            .tempdir()
+            .unwrap()
+            .keep();
         make_rootfs(&dir.join("rootfs"));
         let tar = dir.join("busybox.tar");
         tar_dir(&dir.join("rootfs"), &tar);
@@ -56,12 +75,22 @@ pub struct Engine {
 
 impl Engine {
     pub fn new() -> Engine {
-        assert!(nix::unistd::geteuid().is_root(), "the container tests need root");
-        let dir = tempfile::Builder::new().prefix("berth-test-").tempdir().unwrap();
+        assert!(
+            nix::unistd::geteuid().is_root(),
+            "the container tests need root"
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("berth-test-")
+            .tempdir()
+            .unwrap();
         let root = dir.path().join("root");
         let e = Engine { dir, root };
         let o = e.berth(&["import", busybox_tar().to_str().unwrap(), "busybox"]);
-        assert!(o.status.success(), "import failed: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "import failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         e
     }
 
@@ -91,13 +120,19 @@ impl Engine {
 
     pub fn container_ids(&self) -> Vec<String> {
         match fs::read_dir(self.root.join("containers")) {
-            Ok(rd) => rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+            Ok(rd) => rd
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
             Err(_) => Vec::new(),
         }
     }
 
     pub fn state(&self, id: &str) -> serde_json::Value {
-        serde_json::from_slice(&fs::read(self.root.join("containers").join(id).join("state.json")).unwrap()).unwrap()
+        serde_json::from_slice(
+            &fs::read(self.root.join("containers").join(id).join("state.json")).unwrap(),
+        )
+        .unwrap()
     }
 
     pub fn inspect(&self, name: &str, format: &str) -> String {
@@ -137,7 +172,10 @@ impl Drop for Engine {
         }
         let leftovers = self.container_ids();
         if !std::thread::panicking() {
-            assert!(leftovers.is_empty(), "containers left behind: {leftovers:?}");
+            assert!(
+                leftovers.is_empty(),
+                "containers left behind: {leftovers:?}"
+            );
         }
         let mountinfo = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         if !std::thread::panicking() {
