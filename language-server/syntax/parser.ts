@@ -331,10 +331,14 @@ function extractBuilderFlags(
   const IN_QUOTE = 2;
   let phase = IN_SPACES;
   let word = '';
+  // while no quote or backslash was seen, the word is the raw slice and is not built
+  let dirty = false;
   let wordStart = from;
   let quote = 0;
   let blankOK = false;
+  const text = (endPos: number): string => (dirty ? word : L.slice(wordStart, endPos));
   const push = (endPos: number): void => {
+    word = text(endPos);
     const raw = L.slice(wordStart, endPos);
     const span = spanOf(toDoc, wordStart, endPos);
     const eqText = word.indexOf('=');
@@ -357,17 +361,24 @@ function extractBuilderFlags(
       wordStart = pos;
     }
     if (pos === to) {
-      if (word !== '--' && (blankOK || word.length > 0)) push(pos);
+      const w = text(pos);
+      if (w !== '--' && (blankOK || w.length > 0)) push(pos);
       break;
     }
     if (phase === IN_WORD) {
       if (isSpace(ch)) {
         phase = IN_SPACES;
-        if (word === '--') return { flags, restStart: pos };
-        if (blankOK || word.length > 0) push(pos);
+        const w = text(pos);
+        if (w === '--') return { flags, restStart: pos };
+        if (blankOK || w.length > 0) push(pos);
         word = '';
+        dirty = false;
         blankOK = false;
         continue;
+      }
+      if ((ch === 39 || ch === 34 || ch === 92) && !dirty) {
+        word = L.slice(wordStart, pos);
+        dirty = true;
       }
       if (ch === 39 || ch === 34) {
         quote = ch;
@@ -381,7 +392,7 @@ function extractBuilderFlags(
         pos++;
         c = L.charCodeAt(pos);
       }
-      word += String.fromCharCode(c);
+      if (dirty) word += String.fromCharCode(c);
       continue;
     }
     // IN_QUOTE
@@ -405,18 +416,21 @@ function extractBuilderFlags(
 
 /** BuildKit's parseWords (ARG, ENV, LABEL): quotes and escapes are kept in the words. */
 export function parseWords(L: string, from: number, to: number, escape: string, toDoc: (i: number) => number): Word[] {
+  // The words keep their quotes and escapes, so each is a slice of the line; only a lone
+  // escape character at the very end is dropped. No per-character string building.
   const words: Word[] = [];
   const esc = escape.charCodeAt(0);
   let phase = 0; // 0 spaces, 1 word, 2 quote
-  let word = '';
+  let len = 0;
+  let skipped = false;
   let wordStart = from;
   let quote = 0;
   let blankOK = false;
   const push = (endPos: number): void => {
-    words.push({ value: word, ...spanOf(toDoc, wordStart, endPos) });
+    words.push({ value: L.slice(wordStart, skipped ? endPos - 1 : endPos), ...spanOf(toDoc, wordStart, endPos) });
   };
   for (let pos = from; pos <= to; pos++) {
-    let ch = pos < to ? L.charCodeAt(pos) : 0;
+    const ch = pos < to ? L.charCodeAt(pos) : 0;
     if (phase === 0) {
       if (pos === to) break;
       if (isSpace(ch)) continue;
@@ -424,14 +438,14 @@ export function parseWords(L: string, from: number, to: number, escape: string, 
       wordStart = pos;
     }
     if (pos === to) {
-      if (blankOK || word.length > 0) push(pos);
+      if (blankOK || len > 0) push(pos);
       break;
     }
     if (phase === 1) {
       if (isSpace(ch)) {
         phase = 0;
-        if (blankOK || word.length > 0) push(pos);
-        word = '';
+        if (blankOK || len > 0) push(pos);
+        len = 0;
         blankOK = false;
         continue;
       }
@@ -441,24 +455,27 @@ export function parseWords(L: string, from: number, to: number, escape: string, 
         phase = 2;
       }
       if (ch === esc) {
-        if (pos + 1 === to) continue;
-        word += L[pos];
+        if (pos + 1 === to) {
+          skipped = true;
+          continue;
+        }
+        len++;
         pos++;
-        ch = L.charCodeAt(pos);
       }
-      word += L[pos];
+      len++;
       continue;
     }
     if (ch === quote) phase = 1;
     if (ch === esc && quote !== 39) {
       if (pos + 1 === to) {
         phase = 1;
+        skipped = true;
         continue;
       }
-      word += L[pos];
+      len++;
       pos++;
     }
-    word += L[pos];
+    len++;
   }
   return words;
 }
