@@ -130,7 +130,7 @@ pub fn pull(
 ) -> Result<(ImageId, Reference)> {
     let r = Reference::parse(reference)?;
     let reg = Registry::new(&r.registry, opts.registry.clone());
-    reg.ping()?;
+    reg.probe()?;
     let (mut body, mut mt, mut digest) = fetch_manifest(&reg, &r, r.object())?;
     let mut index: Option<(Vec<u8>, String)> = None;
     if mt == OCI_INDEX || mt == DOCKER_LIST {

@@ -27,7 +27,7 @@ pub fn push(
     let local = store.resolve_image(image)?;
     let r = Reference::parse(target.unwrap_or(image))?;
     let reg = Registry::new(&r.registry, opts.clone());
-    reg.ping()?;
+    reg.probe()?;
     let scope = format!("{},push", scope_pull(&r));
     let mut blobs: Vec<_> = local.manifest.layers.clone();
     blobs.push(local.manifest.config.clone());
