@@ -53,4 +53,25 @@ describe('diagnostics', () => {
     const buildkit = ds.filter((x) => x.source === DiagnosticSource.buildkit);
     assert.deepEqual(buildkit.map(codeOf), []);
   });
+
+  it('the berth.dockerfile.rules setting changes a rule\'s severity and turns it off', async () => {
+    const editor = await openScratch('FROM alpine:3.20\nMAINTAINER someone\n');
+    const uri = editor.document.uri;
+    const maintainer = (ds: vscode.Diagnostic[]) => ds.find((x) => codeOf(x) === 'MaintainerDeprecated');
+    const warning = await diagnosticsWhere(uri, 'MaintainerDeprecated', (d) => !!maintainer(d));
+    assert.notEqual(maintainer(warning)?.severity, vscode.DiagnosticSeverity.Error);
+    const rules = (value: Record<string, string> | undefined) =>
+      vscode.workspace.getConfiguration('berth.dockerfile').update('rules', value, vscode.ConfigurationTarget.Workspace);
+    try {
+      await rules({ MaintainerDeprecated: 'error' });
+      await diagnosticsWhere(uri, 'MaintainerDeprecated as an error',
+        (d) => maintainer(d)?.severity === vscode.DiagnosticSeverity.Error);
+      await rules({ MaintainerDeprecated: 'off' });
+      await diagnosticsWhere(uri, 'MaintainerDeprecated to be off', (d) => !maintainer(d));
+    } finally {
+      await rules(undefined);
+    }
+    await diagnosticsWhere(uri, 'MaintainerDeprecated back with the default severity',
+      (d) => maintainer(d)?.severity === vscode.DiagnosticSeverity.Warning);
+  });
 });
