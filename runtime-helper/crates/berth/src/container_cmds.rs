@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 #[derive(clap::Subcommand)]
 pub enum ContainerCommand {
     /// Create and start a container from an image.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List containers.
     Ps {
         /// Show all containers (default shows just running).
@@ -181,7 +181,7 @@ type Outcome = std::result::Result<i32, Exit>;
 /// Runs one container subcommand; returns the process exit code (docker's conventions).
 pub fn run(global: &GlobalOpts, command: ContainerCommand) -> i32 {
     let r: Outcome = match command {
-        ContainerCommand::Run(a) => run_cmd(global, a),
+        ContainerCommand::Run(a) => run_cmd(global, *a),
         ContainerCommand::Ps {
             all,
             quiet,
@@ -724,7 +724,7 @@ fn ago(ts: &str) -> String {
         60..=119 => "About a minute".into(),
         120..=3599 => format!("{} minutes", s / 60),
         3600..=7199 => "About an hour".into(),
-        3600..=172_799 => format!("{} hours", s / 3600),
+        7200..=172_799 => format!("{} hours", s / 3600),
         _ => format!("{} days", s / 86400),
     }
 }

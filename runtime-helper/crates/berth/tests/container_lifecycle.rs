@@ -36,7 +36,7 @@ fn exit_codes_follow_docker() {
         ),
         "exited 137 false"
     );
-    assert!(e.container_ids().is_empty() == false);
+    assert!(!e.container_ids().is_empty());
     e.ok(&["rm", &id]);
     assert!(
         e.container_ids().is_empty(),
