@@ -111,9 +111,8 @@ pub fn unpack<R: Read + Send>(
         drop(input);
         let hashed = producer.join().ok().flatten();
         extracted?;
-        let (diff_id, size) = hashed.ok_or_else(|| {
-            LayerError::Tar(io::Error::other("layer stream ended with an error"))
-        })?;
+        let (diff_id, size) = hashed
+            .ok_or_else(|| LayerError::Tar(io::Error::other("layer stream ended with an error")))?;
         Ok(Unpacked {
             diff_id,
             size,
@@ -161,7 +160,11 @@ impl Read for ChannelReader {
     }
 }
 
-fn extract(input: &mut ChannelReader, root: OwnedFd, opts: &UnpackOptions) -> Result<(), LayerError> {
+fn extract(
+    input: &mut ChannelReader,
+    root: OwnedFd,
+    opts: &UnpackOptions,
+) -> Result<(), LayerError> {
     let mut x = Extractor {
         root: Rc::new(root),
         opts: opts.clone(),
