@@ -166,6 +166,21 @@ fn multi_platform_index_selects_by_platform() {
         &["pull", "--platform", "linux/s390x", &r],
     ));
     assert!(e.contains("no image for platform linux/s390x"), "{e}");
+    // The same index as a Docker manifest list of Docker schema 2 manifests.
+    let d = format!("{}/docker:1", reg.addr());
+    skopeo_push_as(&layout.dir, "multi", &d, Some("v2s2"));
+    let root = t.path().join("store-docker");
+    ok(&berth(
+        &root,
+        &["pull", "-q", "--platform", "linux/arm64", &d],
+    ));
+    let store = Store::open(&root).unwrap();
+    let img = store.resolve_image(&d).unwrap();
+    assert_eq!(
+        img.manifest.media_type.as_deref(),
+        Some("application/vnd.docker.distribution.manifest.v2+json")
+    );
+    assert_eq!(fs::read(img.layer_dirs[0].join("arch")).unwrap(), b"arm64");
 }
 
 #[test]

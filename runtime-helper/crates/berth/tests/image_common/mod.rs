@@ -113,8 +113,18 @@ pub fn wait_http(port: u16) {
 
 /// skopeo copy (all platforms) from an OCI layout into the registry.
 pub fn skopeo_push(layout: &Path, tag: &str, dest: &str) {
-    let st = Command::new("skopeo")
-        .args(["copy", "--all", "--quiet", "--dest-tls-verify=false"])
+    skopeo_push_as(layout, tag, dest, None)
+}
+
+/// Like [`skopeo_push`], converting manifests (`Some("v2s2")`: Docker schema 2 manifests
+/// and manifest lists).
+pub fn skopeo_push_as(layout: &Path, tag: &str, dest: &str, format: Option<&str>) {
+    let mut c = Command::new("skopeo");
+    c.args(["copy", "--all", "--quiet", "--dest-tls-verify=false"]);
+    if let Some(f) = format {
+        c.args(["--format", f]);
+    }
+    let st = c
         .arg(format!("oci:{}:{tag}", layout.display()))
         .arg(format!("docker://{dest}"))
         .status()
