@@ -23,6 +23,7 @@ import { UndefinedArgInFrom } from './buildkit/UndefinedArgInFrom';
 import { UndefinedVar } from './buildkit/UndefinedVar';
 import { WorkdirRelativePath } from './buildkit/WorkdirRelativePath';
 import { AbsoluteWorkdir } from './best-practice/AbsoluteWorkdir';
+import { ApkNoCache } from './best-practice/ApkNoCache';
 import { AptCleanLists } from './best-practice/AptCleanLists';
 import { AptGetYes } from './best-practice/AptGetYes';
 import { AptNoInstallRecommends } from './best-practice/AptNoInstallRecommends';
@@ -34,6 +35,7 @@ import { NoLatestTag } from './best-practice/NoLatestTag';
 import { NoSudo } from './best-practice/NoSudo';
 import { PinBaseImageTag } from './best-practice/PinBaseImageTag';
 import { PipefailBeforePipe } from './best-practice/PipefailBeforePipe';
+import { PipNoCacheDir } from './best-practice/PipNoCacheDir';
 import { InstructionArguments } from './syntax/InstructionArguments';
 import { InstructionBeforeFrom } from './syntax/InstructionBeforeFrom';
 import { InvalidFlag } from './syntax/InvalidFlag';
@@ -49,7 +51,7 @@ export const BUILDKIT_RULES: Rule[] = [
 
 export const BEST_PRACTICE_RULES: Rule[] = [
   AbsoluteWorkdir, NoCdInRun, NoSudo, PinBaseImageTag, NoLatestTag, AptGetYes, AptNoInstallRecommends,
-  AptCleanLists, CopyOverAdd, CopyFromUnknownStage, PipefailBeforePipe, LastUserRoot,
+  AptCleanLists, CopyOverAdd, CopyFromUnknownStage, PipefailBeforePipe, LastUserRoot, ApkNoCache, PipNoCacheDir,
 ];
 
 export const SYNTAX_RULES: Rule[] = [UnknownInstruction, InstructionBeforeFrom, InstructionArguments, InvalidFlag];

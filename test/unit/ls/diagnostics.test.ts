@@ -200,6 +200,8 @@ describe('best-practice rules (source "best-practice")', () => {
     ['CopyFromUnknownStage', 'FROM alpine:3.20\nCOPY --from=builder /a /b\n'],
     ['PipefailBeforePipe', 'FROM alpine:3.20\nRUN curl -s x | sh\n'],
     ['LastUserRoot', 'FROM alpine:3.20\nUSER root\n'],
+    ['ApkNoCache', 'FROM alpine:3.20\nRUN apk update && apk add curl\n'],
+    ['PipNoCacheDir', 'FROM python:3.12\nRUN pip install -r requirements.txt\n'],
   ];
   for (const [code, text] of cases) {
     test(code, async () => {
@@ -219,6 +221,8 @@ describe('best-practice rules (source "best-practice")', () => {
       'RUN curl -s x | sh',
       'ADD https://example.com/a.tar.gz /a',
       'ADD b.tar.gz /b',
+      'RUN apk add --no-cache curl && pip3 install --no-cache-dir x',
+      'RUN --mount=type=cache,target=/root/.cache/pip pip install y',
       'FROM alpine:3.20',
       'COPY --from=build /a /a',
       'COPY --from=docker.io/library/busybox:1.36 /bin/busybox /bin/',
