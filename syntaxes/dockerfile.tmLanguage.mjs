@@ -82,7 +82,7 @@ function rules(E, C, sfx) {
     ]),
     ...instruction('env', 'ENV', [
       continuation, contComment, { include: '#key-value' },
-      { match: r`(?<=^|\G|ENV|env|Env)([ \t]+)([A-Za-z_][\w.-]*)(?=[ \t])`, captures: { 2: { name: 'variable.other.definition.env' + S } } },
+      { match: r`(?<=^|\G|(?i:ENV))([ \t]+)([A-Za-z_][\w.-]*)(?=[ \t])`, captures: { 2: { name: 'variable.other.definition.env' + S } } },
       inc('value'),
     ]),
     ...instruction('arg', 'ARG', [
