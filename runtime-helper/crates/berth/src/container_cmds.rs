@@ -496,7 +496,7 @@ fn place_fd(fd: RawFd, target: RawFd) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Starts the shim from a sealed copy of this binary, in its own session.
+/// Starts the shim from a read-only clone of this binary, in its own session.
 fn spawn_shim(
     global: &GlobalOpts,
     id: &str,
@@ -504,7 +504,7 @@ fn spawn_shim(
     attach_output: bool,
     winch: Option<RawFd>,
 ) -> Result<(std::process::Child, BufReader<std::fs::File>)> {
-    let exe = sealed::sealed_copy()?;
+    let exe = sealed::readonly_self()?;
     let (status_r, status_w) = pipe()?;
     let mut cmd = std::process::Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
     cmd.arg0("berth")
@@ -941,9 +941,9 @@ fn logs(global: &GlobalOpts, key: &str, follow: bool, timestamps: bool, tail: &s
 // ---------------------------------------------------------------- exec
 
 fn exec(global: &GlobalOpts, a: ExecArgs) -> Outcome {
-    // The exec'd process is forked from us inside the container: run from a sealed
-    // memfd so the container can never write to the host binary (CVE-2019-5736).
-    sealed::ensure_sealed().map_err(engine)?;
+    // The exec'd process is forked from us inside the container: run from a read-only
+    // clone so the container can never write to the host binary (CVE-2019-5736).
+    sealed::ensure_protected().map_err(engine)?;
     let key = &a.container_and_cmd[0];
     let args = a.container_and_cmd[1..].to_vec();
     let (cd, rec) = find(global, key)?;

@@ -1,58 +1,81 @@
-//! Re-exec from a sealed memfd copy of ourselves (the CVE-2019-5736 fix runc uses): a
-//! process that enters a container runs from an anonymous, write-sealed file, so a
-//! container that opens /proc/<pid>/exe can never reach the host's berth binary.
+//! The CVE-2019-5736 fix: a process that enters a container (the shim and its init,
+//! `exec`) runs from a read-only clone of our binary, so a container that gets hold of
+//! /proc/<pid>/exe (e.g. through a `#!/proc/self/exe` entrypoint) can never open the
+//! host's berth for writing: the kernel answers EROFS. This is runc's cloned-binary
+//! defence with a detached read-only bind mount (open_tree + mount_setattr) instead of
+//! a memfd copy, which would cost a copy of the whole binary on every start.
 use anyhow::{Context, Result};
+use rustix::mount::{open_tree, OpenTreeFlags};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-const MEMFD_NAME: &str = "berth-sealed";
+const MOUNT_ATTR_RDONLY: u64 = 1;
+const MOUNT_ATTR_NOSUID: u64 = 2;
+const MOUNT_ATTR_NODEV: u64 = 4;
 
-pub fn is_sealed() -> bool {
-    std::fs::read_link("/proc/self/exe")
-        .map(|p| {
-            p.as_os_str()
-                .as_bytes()
-                .starts_with(format!("/memfd:{MEMFD_NAME}").as_bytes())
-        })
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// Whether this process already runs from a read-only mount.
+pub fn is_protected() -> bool {
+    rustix::fs::statvfs("/proc/self/exe")
+        .map(|s| s.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY))
         .unwrap_or(false)
 }
 
-/// A sealed (no write, grow, shrink, reseal) memfd holding a copy of our binary.
-pub fn sealed_copy() -> Result<OwnedFd> {
-    let name = CString::new(MEMFD_NAME).expect("no NUL");
-    // SAFETY: memfd_create with a valid name; the fd is checked and owned below.
-    let raw =
-        unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
-    if raw < 0 {
-        return Err(std::io::Error::last_os_error()).context("memfd_create");
-    }
-    // SAFETY: fresh fd we own.
-    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    let mut src = std::fs::File::open("/proc/self/exe").context("opening /proc/self/exe")?;
-    let mut dst = std::fs::File::from(fd.try_clone()?);
-    std::io::copy(&mut src, &mut dst).context("copying the berth binary into a memfd")?;
-    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
-    // SAFETY: fcntl on an fd we own.
-    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
-        return Err(std::io::Error::last_os_error()).context("sealing the memfd");
+/// An fd (numbered 10 or above, close-on-exec) for our binary on a private read-only
+/// mount; exec it through `/proc/self/fd/N`.
+pub fn readonly_self() -> Result<OwnedFd> {
+    let tree = open_tree(
+        rustix::fs::CWD,
+        "/proc/self/exe",
+        OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
+    )
+    .context("cloning the berth binary's mount")?;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: valid fd, empty C path, `attr` outlives the call and its size is passed.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error())
+            .context("making the berth binary's clone read-only");
     }
     // Callers place other fds at 3 and 4 before exec'ing /proc/self/fd/N: keep N clear.
     // SAFETY: F_DUPFD_CLOEXEC on an fd we own; the result is checked and owned.
-    let high = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
+    let high = unsafe { libc::fcntl(tree.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
     if high < 0 {
-        return Err(std::io::Error::last_os_error()).context("dup of the memfd");
+        return Err(std::io::Error::last_os_error()).context("dup of the binary's fd");
     }
     // SAFETY: fresh fd we own.
     Ok(unsafe { OwnedFd::from_raw_fd(high) })
 }
 
-/// Replaces this process with the sealed copy, same arguments and environment.
-pub fn ensure_sealed() -> Result<()> {
-    if is_sealed() {
+/// Re-executes this process from the read-only clone (same arguments and environment)
+/// unless it already runs from one.
+pub fn ensure_protected() -> Result<()> {
+    if is_protected() {
         return Ok(());
     }
-    let fd = sealed_copy()?;
+    let fd = readonly_self()?;
     let args: Vec<CString> = std::env::args_os()
         .map(|a| CString::new(a.as_bytes()).expect("argv has no NUL"))
         .collect();
@@ -65,5 +88,5 @@ pub fn ensure_sealed() -> Result<()> {
         })
         .collect();
     let err = nix::unistd::fexecve(fd.as_raw_fd(), &args, &env).unwrap_err();
-    Err(err).context("re-executing from the sealed memfd")
+    Err(err).context("re-executing from the read-only clone")
 }

@@ -125,21 +125,30 @@ fn detached_container_outlives_the_caller_and_its_logs_outlive_it() {
         std::process::id(),
         "the shim must not depend on its caller"
     );
-    let exe = std::fs::read_link(format!("/proc/{shim}/exe")).unwrap();
-    assert!(
-        exe.to_string_lossy().starts_with("/memfd:berth-sealed"),
-        "{exe:?}"
-    );
-    // CVE-2019-5736 class: the binary the shim runs cannot be written.
-    assert!(std::fs::OpenOptions::new()
-        .write(true)
-        .open(format!("/proc/{shim}/exe"))
-        .is_err());
+    // CVE-2019-5736 class: keep a handle on the binary the shim (and so the container's
+    // init before its exec) runs from, and try to write through it once it has exited.
+    let handle = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_PATH)
+            .open(format!("/proc/{shim}/exe"))
+            .unwrap()
+    };
     assert!(e.ok(&["ps"]).contains("web"));
     e.ok(&["kill", "-s", "KILL", "web"]);
     e.ok(&["wait", "web"]);
     assert!(!e.ok(&["ps"]).contains("web"));
     assert!(e.ok(&["ps", "-a"]).contains("Exited (137)"));
+    while std::path::Path::new(&format!("/proc/{shim}")).exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let reopen = std::fs::OpenOptions::new().write(true).open(format!(
+        "/proc/self/fd/{}",
+        std::os::fd::AsRawFd::as_raw_fd(&handle)
+    ));
+    let err = reopen.expect_err("the host berth binary was writable through the shim's exe");
+    assert_eq!(err.raw_os_error(), Some(libc::EROFS), "{err}");
     let o = e.berth(&["logs", "web"]);
     assert_eq!(stdout(&o), "one\n");
     assert_eq!(stderr(&o), "two\n");
