@@ -2,7 +2,8 @@
 export function generateDockerfile(lines = 2000): string {
   const out: string[] = ['# syntax=docker/dockerfile:1', '# check=error=false', 'ARG BASE_IMAGE=debian:12-slim', 'ARG GO_VERSION=1.22', 'ARG NODE_VERSION=20', ''];
   let i = 0;
-  while (out.length < lines) {
+  for (;;) {
+    const before = out.length;
     const prev = i > 0 ? `stage${i - 1}` : undefined;
     out.push(`# stage${i} builds component ${i}`);
     out.push(i % 3 === 0 || !prev ? `FROM \${BASE_IMAGE} AS stage${i}` : `FROM ${prev} AS stage${i}`);
@@ -50,6 +51,9 @@ export function generateDockerfile(lines = 2000): string {
     out.push(`CMD ["--serve", "--port", "${8000 + i}"]`);
     out.push('');
     i++;
+    // stop on a stage boundary; pad with single-line instructions to the exact size
+    if (out.length + (out.length - before) > lines) break;
   }
+  while (out.length < lines) out.push(`LABEL pad.${out.length}="x"`);
   return out.slice(0, lines).join('\n') + '\n';
 }
