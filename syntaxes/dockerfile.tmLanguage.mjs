@@ -111,12 +111,17 @@ function rules(E, C, sfx) {
       { match: r`&&|\|\||;|\|(?!\|)`, name: 'keyword.operator.shell' + S },
       { match: r`${E}.`, name: 'constant.character.escape' + S },
     ] },
-    ['heredoc-file' + sfx]: { patterns: [['<<-', r`^\t*(\3)(?=\s*$)`], ['<<', r`^(\3)(?=\s*$)`]].map(([op, end]) => ({
-      begin: r`(${op})(["']?)([A-Za-z_][\w.-]*)(\2)(.*)\n`, end,
-      beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S }, 5: { patterns: [inc('value')] } },
-      endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
-      name: 'meta.heredoc' + S, contentName: 'string.unquoted.heredoc' + S, patterns: [inc('variable')],
-    })) },
+    ['heredoc-file' + sfx]: {
+      comment: 'COPY/ADD heredocs are file contents; a quoted delimiter turns variable expansion off.',
+      patterns: [['<<-', r`^\t*(\3)(?=\s*$)`], ['<<', r`^(\3)(?=\s*$)`]].flatMap(([op, end]) => [
+        [r`(["'])`, []], [r`()`, [inc('variable')]],
+      ].map(([quote, body]) => ({
+        begin: r`(${op})${quote}([A-Za-z_][\w.-]*)(\2)(.*)\n`, end,
+        beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S }, 5: { patterns: [inc('value')] } },
+        endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
+        name: 'meta.heredoc' + S, contentName: 'string.unquoted.heredoc' + S, patterns: body,
+      }))),
+    },
     ['string-double' + sfx]: {
       begin: '"', beginCaptures: { 0: { name: 'punctuation.definition.string.begin' + S } },
       end: r`"|(?=\n)`, endCaptures: { 0: { name: 'punctuation.definition.string.end' + S } },
