@@ -12,7 +12,7 @@ export interface TestResult { title: string; state: 'passed' | 'failed' | 'pendi
 export interface SuiteResult { passed: number; failed: number; skipped: number; tests: TestResult[] }
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
   for (const f of fs.readdirSync(__dirname).sort()) {
     if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
   }

@@ -14,7 +14,7 @@ export function workspaceFile(...segments: string[]): vscode.Uri {
  * safety net against hangs, not an assertion about speed.
  */
 export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>,
-  deadlineMs = 30_000): Promise<T> {
+  deadlineMs = 60_000): Promise<T> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const v = await probe();
