@@ -26,7 +26,7 @@ const CS_PREFIX = path.join(CACHE, `code-server-${CODE_SERVER_VERSION}`);
 const CS_ENTRY = path.join(CS_PREFIX, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const CS_OK = path.join(CS_PREFIX, '.install-ok');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const PHASE_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS || 300_000);
+const PHASE_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS || 600_000);
 const VERBOSE = !!process.env.E2E_VERBOSE;
 
 const t0 = Date.now();
