@@ -26,6 +26,7 @@ interface Result {
   /** server CPU time (user+system) per operation, from /proc: independent of machine load */
   cpu: { open: number; completion: number; tokens: number };
   openToDiagnostics: number[];
+  coldOpen: number;
   completion: number[];
   semanticTokens: number[];
   rssMiB: number;
@@ -112,22 +113,34 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
     },
   });
   await conn.sendNotification('initialized', {});
-  const res: Result = { cpu: { open: 0, completion: 0, tokens: 0 }, openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, diagnostics: 0 };
+  const res: Result = { cpu: { open: 0, completion: 0, tokens: 0 }, coldOpen: 0, openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, diagnostics: 0 };
   const pid = proc.pid as number;
   let c0 = cpuMs(pid);
 
-  // didOpen -> diagnostics (a fresh URI each time, so nothing is cached)
-  const start = now();
-  for (let k = 0; k < 15 && (k < 2 || now() - start < budgetMs); k++) {
-    const uri = `file:///bench/${k}/Dockerfile`;
+  // didOpen -> diagnostics (a fresh URI each time, so nothing is cached). The first open
+  // is the cold one; then WARMUP unmeasured opens, then the measured steady state.
+  const openOnce = async (uri: string): Promise<number> => {
     const got = new Promise<PublishDiagnosticsParams>((r) => waiting.set(uri, r));
     const t0 = now();
     await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'dockerfile', version: 1, text } });
     const p = await got;
-    res.openToDiagnostics.push(now() - t0);
     res.diagnostics = p.diagnostics.length;
-    // one document open at a time, as in an editor; keep the first for the requests below
-    if (k > 0) await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    return now() - t0;
+  };
+  res.coldOpen = await openOnce('file:///bench/0/Dockerfile'); // kept open for the requests below
+  const warmups = Number(process.env.BENCH_WARMUP_OPENS ?? 10);
+  for (let k = 0; k < warmups; k++) {
+    const uri = `file:///bench/warm-${k}/Dockerfile`;
+    await openOnce(uri);
+    await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  }
+  c0 = cpuMs(pid);
+  const start = now();
+  for (let k = 1; k <= 15 && (k < 3 || now() - start < budgetMs); k++) {
+    const uri = `file:///bench/${k}/Dockerfile`;
+    res.openToDiagnostics.push(await openOnce(uri));
+    // one document open at a time, as in an editor
+    await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
   }
   res.cpu.open = (cpuMs(pid) - c0) / res.openToDiagnostics.length;
   const uri = 'file:///bench/0/Dockerfile';
@@ -187,8 +200,9 @@ async function main(): Promise<void> {
     console.log(`${label.padEnd(34)} ${cells.map((c) => c.toFixed(1).padStart(10)).join(' ')}  ${ratio.padStart(8)}  target <= ${target} ${unit} ${ok}`);
   };
   console.log(`2,000-line Dockerfile, ${text.length} bytes; columns: ${servers.map((s) => s.name).join(' | ')} | ratio (them/us)`);
+  console.log(`(didOpen: one cold open, then ${process.env.BENCH_WARMUP_OPENS ?? 10} unmeasured opens, then up to 15 measured; completion and tokens on the cold-opened document)`);
+  row('didOpen -> diagnostics (ms, cold first)', (r) => r.coldOpen, 30, 'ms');
   row('didOpen -> diagnostics (ms, median)', (r) => median(r.openToDiagnostics), 30, 'ms');
-  row('didOpen -> diagnostics (ms, first)', (r) => r.openToDiagnostics[0], 30, 'ms');
   row('didOpen -> diagnostics (ms, best)', (r) => Math.min(...r.openToDiagnostics), 30, 'ms');
   row('completion p50 (ms)', (r) => percentile(r.completion, 50), 5, 'ms');
   row('completion p95 (ms)', (r) => percentile(r.completion, 95), 5, 'ms');
