@@ -148,12 +148,13 @@ pub fn read_json<T: serde::de::DeserializeOwned>(p: &Path) -> Result<T> {
     serde_json::from_slice(&data).with_context(|| format!("parsing {}", p.display()))
 }
 
-/// Write to a temp file in the same directory, fsync, rename: readers see old or new.
+/// Write to a temp file in the same directory, rename: readers see old or new. No fsync:
+/// these records describe processes, which a crash ends anyway, and an fsync per state
+/// change would dominate the cost of a short container.
 pub fn write_json<T: Serialize>(p: &Path, v: &T) -> Result<()> {
     let tmp = p.with_extension(format!("tmp{}", std::process::id()));
     let mut f = fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
     f.write_all(&serde_json::to_vec_pretty(v)?)?;
-    f.sync_all()?;
     fs::rename(&tmp, p).with_context(|| format!("renaming {}", p.display()))?;
     Ok(())
 }
