@@ -204,3 +204,55 @@ fn nix_is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// The v2 code path on the real kernel: this host's cgroup2 mount (hugetlb only here)
+/// seen as if it were a pure v2 host. Limits it cannot express are refused; a process
+/// joins, and cgroup.kill ends it.
+#[test]
+fn real_cgroup2_mount_as_a_v2_host() {
+    let unified = Path::new("/sys/fs/cgroup/unified");
+    let root = if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        Path::new("/sys/fs/cgroup")
+    } else if unified.join("cgroup.controllers").exists() {
+        unified
+    } else {
+        eprintln!("skipped: no cgroup2 mount");
+        return;
+    };
+    if !nix_is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let layout = Layout::detect(root).unwrap();
+    assert_eq!(layout.mode(), Mode::V2);
+    let rel = format!("berth-test/v2-{}", std::process::id());
+    if !layout.v2_controllers.iter().any(|c| c == "pids") {
+        let err = Cgroup::create(
+            layout.clone(),
+            &rel,
+            &Resources {
+                pids_limit: Some(5),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), berth_cgroups::ErrorKind::Unsupported);
+        assert!(!root.join(&rel).exists(), "half-created cgroup left behind");
+    }
+    let cg = Cgroup::create(layout, &rel, &Resources::default()).unwrap();
+    let mut child = std::process::Command::new("/bin/sleep")
+        .arg("300")
+        .spawn()
+        .unwrap();
+    cg.add_process(child.id() as i32).unwrap();
+    assert_eq!(cg.pids().unwrap(), vec![child.id() as i32]);
+    cg.kill_all().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL)
+    );
+    cg.destroy().unwrap();
+    assert!(!root.join(&rel).exists());
+    let _ = fs::remove_dir(root.join("berth-test"));
+}

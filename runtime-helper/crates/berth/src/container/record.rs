@@ -248,5 +248,11 @@ pub fn remove(cd: &ContainerDir, id: &str) -> Result<()> {
     if let Ok(cg) = cd.cgroup(id) {
         let _ = cg.destroy();
     }
-    fs::remove_dir_all(&cd.dir).with_context(|| format!("removing {}", cd.dir.display()))
+    // The shim of an --rm container may be removing the same directory right now.
+    match fs::remove_dir_all(&cd.dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", cd.dir.display()))
+        }
+        _ => Ok(()),
+    }
 }
