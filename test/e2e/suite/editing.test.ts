@@ -64,4 +64,43 @@ describe('editing features', () => {
     assert.ok(symbols[1].children.some((c) => c.name === 'CMD'), 'the second stage holds its CMD');
     assert.ok(!symbols[0].children.some((c) => c.name === 'CMD'), 'CMD is not in the first stage');
   });
+
+  it('semantic tokens give a stage name the same type where it is declared and where it is used', async () => {
+    const editor = await openFixtureCopy();
+    const uri = editor.document.uri;
+    const legend = await vscode.commands.executeCommand<vscode.SemanticTokensLegend>('vscode.provideDocumentSemanticTokensLegend', uri);
+    const tokens = await vscode.commands.executeCommand<vscode.SemanticTokens>('vscode.provideDocumentSemanticTokens', uri);
+    assert.ok(legend && tokens, 'the server provides semantic tokens');
+    // decode the relative (line, char, length, type, modifiers) quintuples
+    const decoded: { line: number; char: number; length: number; type: string; modifiers: string[] }[] = [];
+    let line = 0;
+    let char = 0;
+    for (let i = 0; i < tokens.data.length; i += 5) {
+      const [dl, dc, length, type, mods] = tokens.data.slice(i, i + 5);
+      line += dl;
+      char = dl === 0 ? char + dc : dc;
+      decoded.push({ line, char, length, type: legend.tokenTypes[type],
+        modifiers: legend.tokenModifiers.filter((_, bit) => (mods & (1 << bit)) !== 0) });
+    }
+    const tokenAt = (l: number, word: string) => {
+      const c = editor.document.lineAt(l).text.indexOf(word);
+      return decoded.find((t) => t.line === l && t.char === c && t.length === word.length);
+    };
+    const declared = tokenAt(1, 'Builder');
+    const used = tokenAt(10, 'Builder');
+    assert.ok(declared, `a token on the stage name: ${JSON.stringify(decoded.filter((t) => t.line === 1))}`);
+    assert.ok(used, `a token on COPY --from=Builder: ${JSON.stringify(decoded.filter((t) => t.line === 10))}`);
+    assert.equal(used.type, declared.type);
+    assert.ok(declared.modifiers.includes('declaration'), `declaration modifier: ${declared.modifiers.join(',')}`);
+    assert.ok(!used.modifiers.includes('declaration'));
+  });
+
+  it('image references are document links', async () => {
+    const editor = await openFixtureCopy();
+    const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', editor.document.uri);
+    const golang = links.find((l) => l.range.start.line === 1);
+    assert.ok(golang, `a link on line 2: ${JSON.stringify(links.map((l) => l.range.start.line))}`);
+    assert.match(editor.document.getText(golang.range), /^golang/);
+    assert.match(String(golang.target), /golang/);
+  });
 });
