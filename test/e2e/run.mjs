@@ -189,6 +189,10 @@ async function runExtensionTests(browser, port, ws, tmp, resultFile) {
     return { passed: 0, failed: 1, skipped: 0, tests: [{ title: 'extension tests', state: 'failed',
       error: `the extension host ${code === 'timeout' ? 'timed out' : `exited with ${code}`} without results; see ${tmp}/workbench-console.log` }] };
   }
+  if (summary.tests.length === 0) summary.tests.push({ title: 'extension tests', state: 'failed', error: 'no mocha tests ran' });
+  else if (code !== 0 && summary.failed === 0) {
+    summary.tests.push({ title: 'extension tests', state: 'failed', error: `the extension host exited with ${code} although no test failed` });
+  }
   return summary;
 }
 
