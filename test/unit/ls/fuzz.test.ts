@@ -116,7 +116,8 @@ function exercise(svc: LanguageService, text: string, id: number): void {
   svc.close(doc.uri);
 }
 
-test('in-process: random, mutated and nasty documents through every feature', () => {
+// the timeouts only turn a hang into a failure; they are not performance assertions
+test('in-process: random, mutated and nasty documents through every feature', { timeout: 300_000 }, () => {
   const svc = new LanguageService();
   const corpus: string[] = [];
   const root = path.join(SHARED, 'conformance', 'buildkit-parser', 'testfiles');
@@ -145,7 +146,7 @@ test('in-process: random, mutated and nasty documents through every feature', ()
   assert.ok(runs >= 200);
 });
 
-test('over JSON-RPC: the server answers after every nasty document', async () => {
+test('over JSON-RPC: the server answers after every nasty document', { timeout: 300_000 }, async () => {
   const client = new TestClient();
   await client.start();
   try {
