@@ -32,6 +32,8 @@ export class TestClient {
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onNotification('window/logMessage', () => undefined);
     this.conn.listen();
+    // a dead server fails the pending requests instead of leaving the test hanging
+    this.proc.on('exit', () => this.conn.dispose());
   }
 
   settings: unknown = {};
