@@ -68,7 +68,7 @@ function rules(E, C, sfx) {
       ],
     },
     ...instruction('run', 'RUN|CMD|ENTRYPOINT|SHELL', [
-      inc('flags'), continuation, contComment, { include: '#json-array' }, { include: '#heredoc-shell' }, inc('shell'),
+      inc('flags'), continuation, contComment, { include: '#json-array' }, inc('interpreter'), { include: '#heredoc-shell' }, inc('shell'),
     ]),
     ...instruction('copy', 'COPY|ADD', [
       inc('flags'), continuation, contComment, { include: '#json-array' }, inc('heredoc-file'),
@@ -104,6 +104,12 @@ function rules(E, C, sfx) {
     ...instruction('other', 'WORKDIR|USER|VOLUME|STOPSIGNAL|MAINTAINER', [
       continuation, contComment, { include: '#json-array' }, inc('value'),
     ]),
+    ['interpreter' + sfx]: { patterns: INTERPRETERS.map(([language, command]) => ({
+      comment: `${command} <<EOF: the heredoc is a ${language} script`,
+      begin: r`(?=(?<![\w./-])(?:/[\w./-]*/)?${command}(?![\w.-])[^\n]*?<<-?(["']?)[A-Za-z_][\w.-]*\1)`,
+      end: r`(?=\n)`,
+      patterns: [{ include: `#heredoc-${language}` }, inc('shell')],
+    })) },
     ['value' + sfx]: { patterns: [inc('string-double'), inc('string-single'), inc('variable'),
       { match: r`${E}.`, name: 'constant.character.escape' + S }] },
     ['shell' + sfx]: { patterns: [
@@ -148,6 +154,29 @@ function rules(E, C, sfx) {
     ] },
   };
 }
+
+/**
+ * RUN heredoc bodies are scripts: embed the language's grammar. The body is a begin/while
+ * rule, so whatever the embedded grammar leaves open (an unbalanced quote) is closed at
+ * the terminator line; the outer rule then takes that line as the delimiter.
+ */
+function embeddedHeredoc(language, scope) {
+  return [['<<-', r`\t*`], ['<<', '']].map(([op, indent]) => ({
+    begin: r`(?=${op}(["']?)[A-Za-z_][\w.-]*\1)`,
+    end: r`^${indent}([A-Za-z_][\w.-]*)(?=\s*$)`,
+    endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
+    name: 'meta.heredoc' + S,
+    patterns: [{
+      begin: r`(${op})(["']?)([A-Za-z_][\w.-]*)(\2)`,
+      while: r`^(?!${indent}\3\s*$)`,
+      beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S } },
+      contentName: `meta.embedded.block.${language}`, patterns: [{ include: scope }],
+    }],
+  }));
+}
+
+/** Interpreters whose heredoc script is highlighted in their language (`RUN python3 <<EOF`). */
+const INTERPRETERS = [['python', r`python[\d.]*`], ['javascript', r`node(?:js)?`]];
 
 const directiveLine = {
   match: r`^\s*(#)\s*((?i:syntax|escape|check))\s*(=)\s*(.*?)\s*$`,
@@ -211,21 +240,9 @@ const grammar = {
         { match: r`[\\\x60][ \t]*\n`, name: 'constant.character.escape.line-continuation' + S },
       ],
     },
-    'heredoc-shell': {
-      comment: 'RUN heredoc bodies are shell scripts: embed VS Code\'s shell grammar. The body is a begin/while rule, so whatever the shell grammar leaves open (an unbalanced quote) is closed at the terminator line; the outer rule then takes that line as the delimiter.',
-      patterns: [['<<-', r`\t*`], ['<<', '']].map(([op, indent]) => ({
-        begin: r`(?=${op}(["']?)[A-Za-z_][\w.-]*\1)`,
-        end: r`^${indent}([A-Za-z_][\w.-]*)(?=\s*$)`,
-        endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
-        name: 'meta.heredoc' + S,
-        patterns: [{
-          begin: r`(${op})(["']?)([A-Za-z_][\w.-]*)(\2)`,
-          while: r`^(?!${indent}\3\s*$)`,
-          beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S } },
-          contentName: 'meta.embedded.block.shell', patterns: [{ include: 'source.shell' }],
-        }],
-      })),
-    },
+    'heredoc-shell': { patterns: embeddedHeredoc('shell', 'source.shell') },
+    'heredoc-python': { patterns: embeddedHeredoc('python', 'source.python') },
+    'heredoc-javascript': { patterns: embeddedHeredoc('javascript', 'source.js') },
   },
 };
 

@@ -102,7 +102,7 @@ export async function runUiTests({ browser, port, root, ws, fixtures, tmp, log }
       }
     });
 
-    await check('the editor colours the Dockerfile with Berth\'s grammar (stage names, flags, heredoc shell)', async () => {
+    await check('the editor colours the Dockerfile with Berth\'s grammar (stage names, flags, shell and Python heredocs)', async () => {
       await openFile('Dockerfile');
       const line = 'golang:1.22 as Builder';
       await viewLine(line).waitFor({ timeout: WAIT });
@@ -118,6 +118,10 @@ export async function runUiTests({ browser, port, root, ws, fixtures, tmp, log }
       const shellScopes = await scopesAt('if [ -x', 'if');
       if (!shellScopes.includes('meta.embedded.block.shell') || !/keyword\.control\.[\w.]*shell/.test(shellScopes)) {
         throw new Error(`scopes at the heredoc's if: ${shellScopes}`);
+      }
+      const pythonScopes = await scopesAt('with open(', 'with');
+      if (!pythonScopes.includes('meta.embedded.block.python') || !/keyword\.control\.[\w.]*python/.test(pythonScopes)) {
+        throw new Error(`scopes at the python heredoc's with: ${pythonScopes}`);
       }
     });
     await check('typing RUN --mount= in the editor pops up the mount keys', async () => {

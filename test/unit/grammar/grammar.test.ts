@@ -59,6 +59,8 @@ before(async () => {
   const files: Record<string, string> = {
     'source.dockerfile': GRAMMAR,
     'source.shell': path.join(FIXTURES, 'shell-stub.tmLanguage.json'),
+    'source.python': path.join(FIXTURES, 'python-stub.tmLanguage.json'),
+    'source.js': path.join(FIXTURES, 'javascript-stub.tmLanguage.json'),
   };
   registry = new vsctm.Registry({
     onigLib: Promise.resolve({
