@@ -4,6 +4,7 @@
 //! inspects and removes one cgroup (`rel`, e.g. `berth/<id>`) across whatever hierarchies
 //! are mounted under the root it is given, so the same code runs on v1, pure v2 and
 //! hybrid hosts, and against a fake tree in a temp dir.
+mod devices_bpf;
 mod error;
 mod layout;
 mod resources;
@@ -141,6 +142,17 @@ impl Cgroup {
                     write(&u.join("cpu.max"), &format!("{quota} {}", res.cpu_period()))?;
                 } else if !v1_has("cpu") {
                     return Err(CgroupError::Unsupported("cpu"));
+                }
+            }
+            // A fake tree in a temp dir cannot hold BPF programs; only a real cgroup2 can.
+            if !res.devices.is_empty() && is_cgroupfs(&u) {
+                // cgroup2's device controller is this BPF program. On hybrid hosts the
+                // v1 devices cgroup already enforces the same list, so a kernel
+                // without cgroup BPF is only an error on pure v2.
+                if let Err(e) = devices_bpf::attach(&u, &res.devices) {
+                    if !v1_has("devices") {
+                        return Err(e);
+                    }
                 }
             }
             if let Some(p) = res.pids_limit {

@@ -256,3 +256,50 @@ fn real_cgroup2_mount_as_a_v2_host() {
     assert!(!root.join(&rel).exists());
     let _ = fs::remove_dir(root.join("berth-test"));
 }
+
+/// The v2 device program on the real kernel: /dev/null allowed, /dev/zero refused.
+#[test]
+fn real_cgroup2_device_program() {
+    let root = if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        Path::new("/sys/fs/cgroup")
+    } else {
+        Path::new("/sys/fs/cgroup/unified")
+    };
+    if !root.join("cgroup.controllers").exists() || !nix_is_root() {
+        eprintln!("skipped: needs root and a cgroup2 mount");
+        return;
+    }
+    let layout = Layout::detect(root).unwrap();
+    let rel = format!("berth-test/dev-{}", std::process::id());
+    let res = Resources {
+        devices: vec![DeviceRule {
+            allow: true,
+            kind: 'c',
+            major: Some(1),
+            minor: Some(3),
+            access: "rwm".into(),
+        }],
+        ..Default::default()
+    };
+    let cg = Cgroup::create(layout, &rel, &res).unwrap();
+    let mut child = std::process::Command::new("/bin/sh")
+        .args(["-c", "read x; : > /dev/null && echo null-ok; head -c1 /dev/zero > /dev/null && echo zero-ok; true"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    cg.add_process(child.id() as i32).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("null-ok"),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("zero-ok"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Operation not permitted"));
+    cg.destroy().unwrap();
+    let _ = fs::remove_dir(root.join("berth-test"));
+}
