@@ -78,8 +78,9 @@ hyperfine --style basic --runs "$runs" --export-json "$work/pull.json" \
 python3 - "$work/pull.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-print(f"{'case':<28}{'median ms':>12}{'min ms':>10}{'max ms':>10}")
+print(f"{'case':<28}{'median ms':>12}{'min ms':>10}{'max ms':>10}{'cpu ms':>10}")
 for x in r:
-    print(f"{x['command']:<28}{x['median']*1000:>12.0f}{x['min']*1000:>10.0f}{x['max']*1000:>10.0f}")
+    cpu = (x['user'] + x['system']) * 1000
+    print(f"{x['command']:<28}{x['median']*1000:>12.0f}{x['min']*1000:>10.0f}{x['max']*1000:>10.0f}{cpu:>10.0f}")
 print(f"  ratio berth / (skopeo + umoci): {r[0]['median']/r[1]['median']:.2f}")
 PY

@@ -2,6 +2,7 @@
 # Unpacking a Debian bookworm minbase rootfs layer (~116 MiB) with berth's extractor
 # (berth-layer, the code `berth pull/load/import` use) against GNU tar, on the same file and
 # the same disk, for gzip and zstd layers. Prints medians and ratios (hyperfine).
+# "cpu ms" is the mean user+system time, steadier than wall time on a busy machine.
 # Needs root (ownership, device nodes), debootstrap, hyperfine, zstd. The rootfs is built
 # once (~2 min) and cached under ~/.cache/berth-bench/, never in the repository.
 set -euo pipefail
@@ -43,10 +44,11 @@ hyperfine --style basic --runs "$runs" --prepare "$prep" --export-json "$work/ta
 python3 - "$work" <<'PY'
 import json, sys, os
 w = sys.argv[1]
-print(f"{'case':<16}{'median ms':>12}{'min ms':>10}{'max ms':>10}")
+print(f"{'case':<16}{'median ms':>12}{'min ms':>10}{'max ms':>10}{'cpu ms':>10}")
 for k in ["gz", "zst", "tar"]:
     r = json.load(open(os.path.join(w, k + ".json")))["results"]
     for x in r:
-        print(f"{x['command']:<16}{x['median']*1000:>12.0f}{x['min']*1000:>10.0f}{x['max']*1000:>10.0f}")
+        cpu = (x['user'] + x['system']) * 1000
+        print(f"{x['command']:<16}{x['median']*1000:>12.0f}{x['min']*1000:>10.0f}{x['max']*1000:>10.0f}{cpu:>10.0f}")
     print(f"  ratio berth/GNU tar ({k}): {r[0]['median']/r[1]['median']:.2f}")
 PY
