@@ -469,8 +469,14 @@ impl Syscall for LinuxSyscall {
 
     fn bind_console(&mut self, pts: &Path) -> Result<()> {
         let src = self.resolve_err("open", pts)?;
-        let mnt = open_tree(&src, "", OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC | OpenTreeFlags::AT_EMPTY_PATH)
-            .map_err(|e| RuntimeError::sys("open_tree", pts, e))?;
+        let mnt = open_tree(
+            &src,
+            "",
+            OpenTreeFlags::OPEN_TREE_CLONE
+                | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                | OpenTreeFlags::AT_EMPTY_PATH,
+        )
+        .map_err(|e| RuntimeError::sys("open_tree", pts, e))?;
         let target = self.ensure_file(Path::new("/dev/console"))?;
         self.attach(&mnt, &target, Path::new("/dev/console"))
     }

@@ -10,7 +10,9 @@ use std::process::Stdio;
 fn read_until(master: &mut std::fs::File, needle: &str, seen: &mut String) {
     let mut buf = [0u8; 4096];
     while !seen.contains(needle) {
-        let n = master.read(&mut buf).expect("pty closed before the expected output");
+        let n = master
+            .read(&mut buf)
+            .expect("pty closed before the expected output");
         assert!(n > 0, "pty closed; got {seen:?}");
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
@@ -19,11 +21,25 @@ fn read_until(master: &mut std::fs::File, needle: &str, seen: &mut String) {
 #[test]
 fn tty_size_raw_mode_and_resize() {
     let e = Engine::new();
-    let ws = Winsize { ws_row: 30, ws_col: 100, ws_xpixel: 0, ws_ypixel: 0 };
+    let ws = Winsize {
+        ws_row: 30,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     let pty = openpty(Some(&ws), None).unwrap();
     let slave = || Stdio::from(pty.slave.try_clone().unwrap());
     let child = e
-        .cmd(&["run", "--rm", "-t", "-i", "busybox", "sh", "-c", "while true; do stty size; read x || break; done; echo bye"])
+        .cmd(&[
+            "run",
+            "--rm",
+            "-t",
+            "-i",
+            "busybox",
+            "sh",
+            "-c",
+            "while true; do stty size; read x || break; done; echo bye",
+        ])
         .stdin(slave())
         .stdout(slave())
         .stderr(slave())
@@ -34,13 +50,24 @@ fn tty_size_raw_mode_and_resize() {
     read_until(&mut master, "30 100", &mut seen);
     // The caller's terminal is in raw mode while the container runs.
     let t = nix::sys::termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    assert!(!t.local_flags.contains(nix::sys::termios::LocalFlags::ICANON));
+    assert!(!t
+        .local_flags
+        .contains(nix::sys::termios::LocalFlags::ICANON));
     assert!(!t.local_flags.contains(nix::sys::termios::LocalFlags::ECHO));
 
-    let big = Winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
+    let big = Winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: TIOCSWINSZ with a valid winsize on our pty.
     unsafe { libc::ioctl(pty.master.as_raw_fd(), libc::TIOCSWINSZ, &big) };
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGWINCH).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGWINCH,
+    )
+    .unwrap();
     // The resize races with the next line of input in the shim; ask until it shows.
     while !seen.contains("40 120") {
         master.write_all(b"\n").unwrap();
@@ -54,5 +81,7 @@ fn tty_size_raw_mode_and_resize() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     // Restored on exit.
     let t = nix::sys::termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    assert!(t.local_flags.contains(nix::sys::termios::LocalFlags::ICANON));
+    assert!(t
+        .local_flags
+        .contains(nix::sys::termios::LocalFlags::ICANON));
 }
