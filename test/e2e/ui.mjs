@@ -46,7 +46,7 @@ export async function runUiTests({ browser, port, root, ws, fixtures, tmp, log }
     await input.fill(name);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: WAIT });
     await page.keyboard.press('Enter');
-    await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: WAIT });
+    await page.locator(`.tab.active[data-resource-name="${name}"]`).waitFor({ timeout: WAIT });
   }
 
   /** The rendered line of the editor that contains `text`. */
