@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 
 /// v1 controllers a container joins. cpuset is left out on purpose: a new v1 cpuset
 /// cgroup starts with empty cpus/mems and would need them copied from the parent.
-pub const V1_CONTROLLERS: &[&str] = &["memory", "cpu", "cpuacct", "pids", "devices", "freezer"];
+/// freezer is left out until pause exists: every hierarchy joined costs a cgroup
+/// migration (an RCU grace period) on each start.
+pub const V1_CONTROLLERS: &[&str] = &["memory", "cpu", "cpuacct", "pids", "devices"];
 /// v2 controllers we enable for children when the kernel offers them.
 pub const V2_CONTROLLERS: &[&str] = &["memory", "cpu", "pids"];
 

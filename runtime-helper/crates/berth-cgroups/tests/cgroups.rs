@@ -124,7 +124,7 @@ fn detects_v1_with_comounted_controllers() {
         "c 136:* rwm"
     );
     // cpu and cpuacct share one directory: it is listed once.
-    assert_eq!(cg.dirs().len(), 5);
+    assert_eq!(cg.dirs().len(), 4);
     touch(
         &m.join("memory.oom_control"),
         "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
