@@ -7,6 +7,7 @@
 //! layers/sha256/<hex>     one unpacked layer per chain ID: an overlay lowerdir
 //! l/<16 hex>              short symlinks to layers, for long lowerdir lists
 //! images.json             image records: id -> manifest, name:tag -> id
+//! leases/<holder>         images in use by a container or build: kept by rmi and GC
 //! tmp/                    work in progress; swept when no other process uses the store
 //! store.lock, images.lock flock(2) files
 //! ```
@@ -22,6 +23,7 @@
 mod digest;
 mod error;
 mod fsutil;
+mod leases;
 mod links;
 mod lock;
 pub mod manifest;
@@ -32,6 +34,7 @@ mod txn;
 
 pub use digest::{chain_ids, hex_of, sha256};
 pub use error::{ErrorKind, Result, StoreError};
+pub use leases::Lease;
 pub use reference::Reference;
 pub use store::{GcReport, ImageSummary, RemoveReport, ResolvedImage, Store};
 pub use txn::{LayerInfo, Txn};

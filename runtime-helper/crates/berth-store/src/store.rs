@@ -333,8 +333,20 @@ impl Store {
                     .map(|x| x.refs.contains_key(r))
                     .unwrap_or(false)
             });
+        let holders: Vec<String> = self
+            .leases()?
+            .into_iter()
+            .filter(|l| l.image == id)
+            .map(|l| l.holder)
+            .collect();
         let report = self.records().update(|r| {
             let refs = r.refs_of(&id);
+            if !holders.is_empty() && !force && (by_ref.is_none() || refs.len() <= 1) {
+                return Err(StoreError::Conflict(format!(
+                    "image {id} is in use by {}; remove that first or use -f",
+                    holders.join(", ")
+                )));
+            }
             let mut rep = RemoveReport::default();
             match &by_ref {
                 Some(rf) if refs.len() > 1 => {
@@ -390,13 +402,19 @@ impl Store {
         let recs = self.records().read()?;
         let mut blobs = HashSet::new();
         let mut layers = HashSet::new();
+        let mut roots: Vec<(String, String)> = Vec::new();
         for (id, rec) in &recs.images {
-            blobs.insert(id.clone());
-            blobs.insert(rec.manifest.clone());
+            roots.push((id.clone(), rec.manifest.clone()));
             if let Some(i) = &rec.index {
                 blobs.insert(i.clone());
             }
-            if let Ok(m) = self.read_blob(&rec.manifest).and_then(|b| {
+        }
+        // Leased images stay whole even when their record is gone (rmi -f).
+        roots.extend(self.leases()?.into_iter().map(|l| (l.image, l.manifest)));
+        for (id, manifest) in &roots {
+            blobs.insert(id.clone());
+            blobs.insert(manifest.clone());
+            if let Ok(m) = self.read_blob(manifest).and_then(|b| {
                 serde_json::from_slice::<Manifest>(&b)
                     .map_err(|e| StoreError::invalid("manifest", e.to_string()))
             }) {

@@ -185,3 +185,27 @@ fn open_sweeps_leftovers_of_a_crash() {
     Store::open(t.path()).unwrap();
     assert_eq!(fs::read_dir(t.path().join("tmp")).unwrap().count(), 0);
 }
+
+#[test]
+fn leased_images_survive_rmi_and_gc_until_released() {
+    let t = tempfile::tempdir().unwrap();
+    let store = Store::open(t.path()).unwrap();
+    let id = store
+        .import_rootfs(&rootfs_tar(&[("a", b"1")])[..], "used")
+        .unwrap();
+    let dir = store.resolve_image("used").unwrap().layer_dirs[0].clone();
+    store.lease("ctr-1", "used").unwrap();
+    assert!(store.lease("../x", "used").is_err());
+    let err = store.remove_image("used", false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(err.to_string().contains("ctr-1"), "{err}");
+    // Forced: the name and record go, the content stays for the holder.
+    store.remove_image("used", true).unwrap();
+    assert!(store.resolve_image(&id).is_err());
+    assert!(dir.join("a").exists());
+    assert!(store.has_blob(&id));
+    store.release("ctr-1").unwrap();
+    store.gc().unwrap();
+    assert!(!dir.exists());
+    assert!(!store.has_blob(&id));
+}
