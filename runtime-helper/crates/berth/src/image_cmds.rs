@@ -245,7 +245,6 @@ fn pull(
     let bars = progress::Bars::new(quiet);
     let (id, r) = berth_image::pull(&store, reference, &opts, &bars)
         .with_context(|| format!("pulling {r}"))?;
-    bars.clear();
     eprintln!("Pulled {r}");
     println!("{id}");
     Ok(())
