@@ -430,3 +430,63 @@ fn diff_round_trips_whiteouts_and_hardlinks() {
 fn run_raw(root: &Path, data: &[u8]) {
     unpack(data, root, &UnpackOptions::default()).unwrap();
 }
+
+/// A thousand corrupted variants of a tar with every entry kind: each must give Ok or an
+/// error (never a panic) and write nothing outside the destination.
+#[test]
+fn mutated_tars_never_panic_or_escape() {
+    let mut f = e("d/f", b'0');
+    f.data = b"some file content";
+    let mut l = e("d/l", b'2');
+    l.link = "../../outside";
+    let mut h = e("d/h", b'1');
+    h.link = "d/f";
+    let mut x = e("d/x", b'0');
+    x.pax = vec![("SCHILY.xattr.user.a", b"1"), ("path", b"d/px")];
+    let base = tar(&[
+        e("d", b'5'),
+        f,
+        l,
+        h,
+        x,
+        e("d/.wh.f", b'0'),
+        e("d/.wh..wh..opq", b'0'),
+    ]);
+    let (_t, _, outside) = dirs();
+    let mut seed = 0x9e3779b97f4a7c15u64;
+    let mut rnd = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for i in 0..1000 {
+        let mut data = base.clone();
+        for _ in 0..1 + rnd() % 4 {
+            let pos = (rnd() as usize) % data.len();
+            data[pos] = match rnd() % 4 {
+                0 => b'/',
+                1 => b'.',
+                2 => 0,
+                _ => rnd() as u8,
+            };
+        }
+        if i % 7 == 0 {
+            data.truncate((rnd() as usize) % data.len());
+        }
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("r");
+        fs::create_dir(&root).unwrap();
+        let _ = unpack(&data[..], &root, &UnpackOptions::default());
+        let names: Vec<_> = fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("r")],
+            "mutation {i} wrote beside the root"
+        );
+        outside_untouched(&outside);
+    }
+}
