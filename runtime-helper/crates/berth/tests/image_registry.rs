@@ -353,7 +353,7 @@ fn kill_during_pull_then_pull_again() {
         .unwrap();
     // Kill once the pull has started writing into tmp/.
     let mut saw_tmp = false;
-    for _ in 0..2000 {
+    for _ in 0..10_000 {
         if count(&root.join("tmp")) > 0 {
             saw_tmp = true;
             break;
