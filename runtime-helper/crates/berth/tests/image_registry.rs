@@ -419,3 +419,41 @@ fn concurrent_pulls_of_shared_layers_are_safe() {
     assert_eq!(count(&root.join("layers/sha256")), 4);
     assert_eq!(count(&root.join("tmp")), 0);
 }
+
+/// The container runtime's view: `berth run` on the pulled image sees exactly the merged
+/// layers (whiteout and opaque dir applied, hardlink and symlink intact).
+#[test]
+fn a_pulled_image_runs_with_the_merged_filesystem() {
+    let reg = Registry::start();
+    let t = tempfile::tempdir().unwrap();
+    let busybox = fs::read("/bin/busybox").expect("busybox-static");
+    let mut layers = vec![layer_tar(&[
+        Node::Dir("bin"),
+        Node::Exec("bin/busybox", &busybox),
+    ])];
+    layers.extend(base_layers());
+    layers.push(layer_tar(&[
+        Node::Dir("top"),
+        Node::File("top/file", b"run"),
+    ]));
+    let mut layout = Layout::new(&t.path().join("oci"));
+    let m = layout.image(&layers, "amd64", true);
+    layout.tag(m, "v1");
+    let r = format!("{}/runme:v1", reg.addr());
+    skopeo_push(&layout.dir, "v1", &r);
+    let root = t.path().join("store");
+    ok(&berth(&root, &["pull", "-q", &r]));
+    let script = "cd / && /bin/busybox find opq top etc/a etc/hl etc/sym | /bin/busybox sort; \
+                  /bin/busybox cat etc/hl top/file; echo; /bin/busybox readlink etc/sym; \
+                  /bin/busybox test -e etc/gone && echo GONE-IS-BACK; \
+                  /bin/busybox test -e opq/old && echo OLD-IS-BACK; true";
+    let out = ok(&berth(
+        &root,
+        &["run", "--rm", &r, "/bin/busybox", "sh", "-c", script],
+    ));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        vec!["etc/a", "etc/hl", "etc/sym", "opq", "opq/new", "top", "top/file", "a1run", "a"],
+        "{out}"
+    );
+}

@@ -302,6 +302,8 @@ fn serve_one(
 pub enum Node<'a> {
     Dir(&'a str),
     File(&'a str, &'a [u8]),
+    /// An executable file (mode 0755).
+    Exec(&'a str, &'a [u8]),
     Symlink(&'a str, &'a str),
     Hardlink(&'a str, &'a str),
 }
@@ -320,6 +322,11 @@ pub fn layer_tar(nodes: &[Node]) -> Vec<u8> {
                 h.set_mode(0o755);
                 h.set_size(0);
                 b.append_data(&mut h, p, std::io::empty()).unwrap();
+            }
+            Node::Exec(p, d) => {
+                h.set_mode(0o755);
+                h.set_size(d.len() as u64);
+                b.append_data(&mut h, p, *d).unwrap();
             }
             Node::File(p, d) => {
                 h.set_mode(0o644);
