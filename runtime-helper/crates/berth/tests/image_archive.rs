@@ -167,3 +167,49 @@ fn broken_archives_are_refused_and_change_nothing() {
         assert_eq!(tree(&root), before, "store changed after: {e}");
     }
 }
+
+#[test]
+fn saving_two_images_writes_a_shared_layer_once() {
+    let t = tempfile::tempdir().unwrap();
+    let mut layout = Layout::new(&t.path().join("oci"));
+    let base = layer_tar(&[Node::File("base", b"shared")]);
+    for (name, top) in [
+        ("docker.io/library/one:1", "1"),
+        ("docker.io/library/two:1", "2"),
+    ] {
+        let m = layout.image(
+            &[
+                base.clone(),
+                layer_tar(&[Node::File("top", top.as_bytes())]),
+            ],
+            "amd64",
+            false,
+        );
+        layout.tag(m, name);
+    }
+    let a = t.path().join("a");
+    ok(&berth(&a, &["load", "-i", layout.dir.to_str().unwrap()]));
+    assert_eq!(fs::read_dir(a.join("layers/sha256")).unwrap().count(), 3);
+    let archive = t.path().join("both.tar");
+    ok(&berth(
+        &a,
+        &["save", "-o", archive.to_str().unwrap(), "one:1", "two:1"],
+    ));
+    let mut ar = tar::Archive::new(fs::File::open(&archive).unwrap());
+    let layers = ar
+        .entries()
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().unwrap().ends_with("layer.tar"))
+        .count();
+    assert_eq!(layers, 3, "the shared base layer is written once");
+    let b = t.path().join("b");
+    ok(&berth(&b, &["load", "-i", archive.to_str().unwrap()]));
+    let (sa, sb) = (Store::open(&a).unwrap(), Store::open(&b).unwrap());
+    for n in ["one:1", "two:1"] {
+        assert_eq!(
+            sa.resolve_image(n).unwrap().id,
+            sb.resolve_image(n).unwrap().id
+        );
+    }
+    assert_eq!(fs::read_dir(b.join("layers/sha256")).unwrap().count(), 3);
+}

@@ -200,7 +200,21 @@ fn push_then_pull_round_trip() {
     ));
     let r = format!("{}/pushed:1", reg.addr());
     ok(&berth(&root, &["tag", "local:1", &r]));
-    ok(&berth(&root, &["push", &r]));
+    let pushed = ok(&berth(&root, &["push", &r]));
+    let digest = pushed.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(digest.starts_with("sha256:"), "{pushed}");
+    // By digest: the same image; a digest the registry does not have is a clean 404.
+    let root3 = t.path().join("c");
+    let by_digest = format!("{}/pushed@{digest}", reg.addr());
+    let id3 = ok(&berth(&root3, &["pull", "-q", &by_digest]));
+    assert_eq!(id.trim(), id3.trim());
+    assert!(Store::open(&root3)
+        .unwrap()
+        .resolve_image(&by_digest)
+        .is_ok());
+    let missing = format!("{}/pushed@sha256:{}", reg.addr(), "0".repeat(64));
+    let e = fails(&berth(&root3, &["pull", "-q", &missing]));
+    assert!(e.contains("404") && e.contains("pushed"), "{e}");
     let root2 = t.path().join("b");
     let id2 = ok(&berth(&root2, &["pull", "-q", &r]));
     assert_eq!(id.trim(), id2.trim(), "same config, same image ID");
