@@ -3,6 +3,7 @@
 // failure. Returns [{ title, state: 'passed' | 'failed', error? }].
 import fs from 'node:fs';
 import path from 'node:path';
+import { workbenchUrl } from '../../scripts/code-server.mjs';
 
 const WAIT = 60_000; // a deadline against hangs, not a speed assertion
 
@@ -16,7 +17,7 @@ export async function runUiTests({ browser, port, root, ws, fixtures, tmp, log }
   await page.exposeFunction('codeAutomationExit', () => {});
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
   const payload = [['extensionDevelopmentPath', remote(root)]];
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await page.goto(workbenchUrl(port, ws, payload));
 
   const results = [];
   async function check(title, fn) {
