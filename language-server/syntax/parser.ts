@@ -172,8 +172,11 @@ export function parse(text: string): Dockerfile {
     if (HEREDOC_INSTRUCTIONS.has(hdInst.name) && !hdInst.json && logical.includes('<<')) {
       for (const h of heredocsFromLine(logical, toDoc)) {
         const bodyStart = i < n ? lineStarts[i] : text.length;
+        // the body is its lines, each without a trailing \r, joined and ended by \n: one
+        // slice of the text (plus \r\n -> \n where needed) instead of per-line concatenation
         let content = '';
         let terminated = false;
+        let bodyLines = 0;
         while (i < n) {
           const s3 = lineStarts[i];
           const e3 = lineEnd(i);
@@ -186,10 +189,13 @@ export function parse(text: string): Dockerfile {
             terminated = true;
             h.terminatorSpan = { start: s3, end: e3 };
             h.contentSpan = { start: bodyStart, end: Math.max(bodyStart, s3 - 1) };
+            if (bodyLines > 0) content = text.slice(bodyStart, s3);
             break;
           }
-          content += text.slice(s3, e3) + '\n';
+          bodyLines++;
         }
+        if (!terminated && bodyLines > 0) content = text.slice(bodyStart, instrEnd) + '\n';
+        if (content.includes('\r')) content = content.replace(/\r\n/g, '\n');
         if (!terminated) {
           h.contentSpan = { start: bodyStart, end: text.length };
           errors.push({ start: h.nameSpan.start, end: h.nameSpan.end, message: `unterminated heredoc ${h.name}`, code: 'UnterminatedHeredoc' });
@@ -207,6 +213,15 @@ export function parse(text: string): Dockerfile {
     errors.push({ start: 0, end: 0, message: 'file with no instructions', code: 'NoInstructions' });
   }
   return { text, directives, escape, instructions, comments, errors, lineStarts };
+}
+
+/** A word with its document span, built as one object (no span + spread copy). */
+function wordOf(value: string, toDoc: (i: number) => number, ls: number, le: number): Word {
+  if (le <= ls) {
+    const p = toDoc(ls);
+    return { value, start: p, end: p };
+  }
+  return { value, start: toDoc(ls), end: toDoc(le - 1) + 1 };
 }
 
 function spanOf(toDoc: (i: number) => number, ls: number, le: number): Span {
@@ -236,32 +251,12 @@ function parseInstruction(
     start: toDoc(a), end: toDoc(b), startLine: 0, endLine: 0, emptyContinuation: false, lineSpans: [],
     logical: L, toDoc, bodyLog: k,
   };
-  const err = (message: string, code: string, ls = rs, le = re): void => {
-    const sp = spanOf(toDoc, ls, le);
-    if (sp.start === sp.end) Object.assign(sp, spanOf(toDoc, a, k));
-    errors.push({ ...sp, message, code });
-  };
-  const maybeJSON = (ls: number, le: number, toList: boolean): void => {
-    const j = parseJSON(L, ls, le, toDoc);
-    if (j === 'notStringArray') {
-      err('when using JSON array syntax, arrays must be comprised of strings only', 'JSONNotStringArray', ls, le);
-      inst.json = true;
-      return;
-    }
-    if (j) {
-      inst.args.push(...j);
-      inst.json = true;
-      return;
-    }
-    if (toList) inst.args.push(...splitWhitespace(L, ls, le, toDoc));
-    else if (le > ls) inst.args.push({ value: L.slice(ls, le), ...spanOf(toDoc, ls, le) });
-  };
   switch (name) {
     case 'ADD': case 'COPY': case 'VOLUME':
-      maybeJSON(rs, re, true);
+      maybeJSON(inst, L, rs, re, toDoc, true, errors, a, k);
       break;
     case 'RUN': case 'CMD': case 'ENTRYPOINT': case 'SHELL':
-      maybeJSON(rs, re, false);
+      maybeJSON(inst, L, rs, re, toDoc, false, errors, a, k);
       break;
     case 'FROM': case 'EXPOSE':
       inst.args = splitWhitespace(L, rs, re, toDoc);
@@ -278,14 +273,14 @@ function parseInstruction(
       if (!words[0].value.includes('=')) {
         let p = rs;
         while (p < re && !isWs(L.charCodeAt(p))) p++;
-        const key: Word = { value: L.slice(rs, p), ...spanOf(toDoc, rs, p) };
+        const key: Word = wordOf(L.slice(rs, p), toDoc, rs, p);
         let q = p;
         while (q < re && isWs(L.charCodeAt(q))) q++;
         if (q >= re) {
-          err(`${name} must have two arguments`, 'InvalidKeyValue');
+          pushError(errors, toDoc, `${name} must have two arguments`, 'InvalidKeyValue', rs, re, a, k);
           inst.pairs.push({ key, separator: '', start: key.start, end: key.end });
         } else {
-          const value: Word = { value: L.slice(q, re), ...spanOf(toDoc, q, re) };
+          const value: Word = wordOf(L.slice(q, re), toDoc, q, re);
           inst.pairs.push({ key, value, separator: '', start: key.start, end: value.end });
         }
         break;
@@ -308,8 +303,8 @@ function parseInstruction(
       let next = sep;
       while (next < re && isSpace(L.charCodeAt(next))) next++;
       if (sep === rs) break;
-      inst.args.push({ value: L.slice(rs, sep), ...spanOf(toDoc, rs, sep) });
-      maybeJSON(next, re, false);
+      inst.args.push(wordOf(L.slice(rs, sep), toDoc, rs, sep));
+      maybeJSON(inst, L, next, re, toDoc, false, errors, a, k);
       break;
     }
     case 'ONBUILD':
@@ -319,6 +314,32 @@ function parseInstruction(
       break;
   }
   return inst;
+}
+
+function pushError(errors: SyntaxError[], toDoc: (i: number) => number, message: string, code: string, ls: number, le: number, a: number, k: number): void {
+  const sp = spanOf(toDoc, ls, le);
+  if (sp.start === sp.end) Object.assign(sp, spanOf(toDoc, a, k));
+  errors.push({ ...sp, message, code });
+}
+
+/** JSON form if the text is a JSON array, else whitespace words (toList) or the one shell-form string. */
+function maybeJSON(
+  inst: Instruction, L: string, ls: number, le: number, toDoc: (i: number) => number, toList: boolean, errors: SyntaxError[], a: number, k: number,
+): void {
+  const j = parseJSON(L, ls, le, toDoc);
+  if (j === 'notStringArray') {
+    pushError(errors, toDoc, 'when using JSON array syntax, arrays must be comprised of strings only', 'JSONNotStringArray', ls, le, a, k);
+    inst.json = true;
+    return;
+  }
+  if (j) {
+    for (const w of j) inst.args.push(w);
+    inst.json = true;
+    return;
+  }
+  if (toList) {
+    for (const w of splitWhitespace(L, ls, le, toDoc)) inst.args.push(w);
+  } else if (le > ls) inst.args.push(wordOf(L.slice(ls, le), toDoc, ls, le));
 }
 
 /** BuildKit's extractBuilderFlags, with positions. */
@@ -342,7 +363,8 @@ function extractBuilderFlags(
     const raw = L.slice(wordStart, endPos);
     const span = spanOf(toDoc, wordStart, endPos);
     const eqText = word.indexOf('=');
-    const name = (eqText < 0 ? word : word.slice(0, eqText)).replace(/^--/, '');
+    const head = eqText < 0 ? word : word.slice(0, eqText);
+    const name = head.startsWith('--') ? head.slice(2) : head;
     const f: Flag = { text: word, name, start: span.start, end: span.end, nameSpan: spanOf(toDoc, wordStart + 2, wordStart + 2 + name.length) };
     if (eqText >= 0) {
       f.value = word.slice(eqText + 1);
@@ -427,7 +449,7 @@ export function parseWords(L: string, from: number, to: number, escape: string, 
   let quote = 0;
   let blankOK = false;
   const push = (endPos: number): void => {
-    words.push({ value: L.slice(wordStart, skipped ? endPos - 1 : endPos), ...spanOf(toDoc, wordStart, endPos) });
+    words.push(wordOf(L.slice(wordStart, skipped ? endPos - 1 : endPos), toDoc, wordStart, endPos));
   };
   for (let pos = from; pos <= to; pos++) {
     const ch = pos < to ? L.charCodeAt(pos) : 0;
@@ -488,7 +510,7 @@ function splitWhitespace(L: string, from: number, to: number, toDoc: (i: number)
     if (p >= to) break;
     const s = p;
     while (p < to && !isWs(L.charCodeAt(p))) p++;
-    out.push({ value: L.slice(s, p), ...spanOf(toDoc, s, p) });
+    out.push(wordOf(L.slice(s, p), toDoc, s, p));
   }
   return out;
 }
@@ -516,7 +538,7 @@ function parseJSON(L: string, from: number, to: number, toDoc: (i: number) => nu
       if (L.charCodeAt(q) === 92) q++;
       q++;
     }
-    out.push({ value: parsed[idx++] as string, ...spanOf(toDoc, s, q + 1) });
+    out.push(wordOf(parsed[idx++] as string, toDoc, s, q + 1));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../rule';
-import { findIn, runCommands, runs } from './shell';
+import { findIn, mentions, runCommands, runs } from './shell';
 
 export const ApkNoCache: Rule = {
   name: 'ApkNoCache', family: 'best-practice', severity: 'information',
@@ -7,6 +7,7 @@ export const ApkNoCache: Rule = {
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
+      if (!mentions(i, 'apk')) continue;
       if (i.flags.some((f) => f.name === 'mount' && f.value !== undefined && /\/var\/cache\/apk/.test(f.value))) continue;
       const bad = runCommands(i).some((c) => {
         const k = c.indexOf('apk');

@@ -1,8 +1,9 @@
 import type { Instruction } from '../../syntax/ast';
 import type { Finding, Rule } from '../rule';
-import { findIn, runCommands, runs } from './shell';
+import { findIn, mentions, runCommands, runs } from './shell';
 
 export function aptInstalls(inst: Instruction): string[][] {
+  if (!mentions(inst, 'apt-get')) return [];
   return runCommands(inst).filter((c) => {
     const k = c.indexOf('apt-get');
     return k >= 0 && c.slice(k + 1).includes('install');

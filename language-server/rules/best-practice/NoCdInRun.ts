@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../rule';
-import { findIn, runCommands, runs } from './shell';
+import { findIn, mentions, runCommands, runs } from './shell';
 
 export const NoCdInRun: Rule = {
   name: 'NoCdInRun', family: 'best-practice', severity: 'information',
@@ -7,7 +7,7 @@ export const NoCdInRun: Rule = {
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
-      if (runCommands(i).some((c) => c[0] === 'cd')) {
+      if (mentions(i, 'cd') && runCommands(i).some((c) => c[0] === 'cd')) {
         out.push({ ...findIn(df, i, /(?<![\w-])cd\s/), message: 'Use WORKDIR to switch to a directory instead of cd' });
       }
     }

@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../rule';
-import { findIn, runCommands, runs } from './shell';
+import { findIn, mentions, runCommands, runs } from './shell';
 
 export const NoSudo: Rule = {
   name: 'NoSudo', family: 'best-practice', severity: 'warning',
@@ -7,7 +7,7 @@ export const NoSudo: Rule = {
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
-      if (runCommands(i).some((c) => c[0] === 'sudo')) {
+      if (mentions(i, 'sudo') && runCommands(i).some((c) => c[0] === 'sudo')) {
         out.push({ ...findIn(df, i, /\bsudo\b/), message: 'Do not use sudo; use USER to change the user instead' });
       }
     }

@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../rule';
-import { findIn, runCommands, runs } from './shell';
+import { findIn, mentions, runCommands, runs } from './shell';
 
 export const PipNoCacheDir: Rule = {
   name: 'PipNoCacheDir', family: 'best-practice', severity: 'information',
@@ -7,6 +7,7 @@ export const PipNoCacheDir: Rule = {
   check({ df, model }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
+      if (!mentions(i, 'pip')) continue;
       if (i.flags.some((f) => f.name === 'mount' && f.value !== undefined && /\.cache\/pip/.test(f.value))) continue;
       const stage = model.order.get(i)?.stage ?? -1;
       const envOff = model.defs.some((d) => d.name === 'PIP_NO_CACHE_DIR' && (d.stage === stage || d.stage === -1));

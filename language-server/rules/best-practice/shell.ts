@@ -21,6 +21,11 @@ function computeScript(inst: Instruction): string {
   return parts.join('\n');
 }
 
+/** Whether the RUN's script contains `word` anywhere: a cheap test before splitting it into commands. */
+export function mentions(inst: Instruction, word: string): boolean {
+  return runScript(inst).includes(word);
+}
+
 /** Simple commands of a RUN, computed once per instruction. */
 export function runCommands(inst: Instruction): string[][] {
   let c = commands.get(inst);
