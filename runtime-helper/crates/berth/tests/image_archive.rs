@@ -213,3 +213,65 @@ fn saving_two_images_writes_a_shared_layer_once() {
     }
     assert_eq!(fs::read_dir(b.join("layers/sha256")).unwrap().count(), 3);
 }
+
+/// A load killed with SIGKILL mid-layer (the layer blob is a FIFO the test feeds half of)
+/// leaves no image and no visible layer; the next load completes and sweeps the debris.
+#[test]
+fn kill_during_load_then_load_again() {
+    let t = tempfile::tempdir().unwrap();
+    let mut layout = Layout::new(&t.path().join("oci"));
+    let big: Vec<u8> = (0..2_000_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+        .collect();
+    let m = layout.image(&[layer_tar(&[Node::File("big", &big)])], "amd64", false);
+    layout.tag(m.clone(), "docker.io/library/slow:1");
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &fs::read(
+            layout
+                .dir
+                .join("blobs/sha256")
+                .join(&m["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let layer = layout
+        .dir
+        .join("blobs/sha256")
+        .join(&manifest["layers"][0]["digest"].as_str().unwrap()[7..]);
+    let data = fs::read(&layer).unwrap();
+    fs::remove_file(&layer).unwrap();
+    let st = Command::new("mkfifo").arg(&layer).status().unwrap();
+    assert!(st.success());
+
+    let root = t.path().join("s");
+    Store::open(&root).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["--root", root.to_str().unwrap(), "load", "-i"])
+        .arg(&layout.dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Opening the FIFO for writing waits for berth to open it for reading.
+    let mut w = fs::OpenOptions::new().write(true).open(&layer).unwrap();
+    use std::io::Write;
+    w.write_all(&data[..data.len() / 2]).unwrap();
+    w.flush().unwrap();
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    let _ = child.wait();
+    drop(w);
+    assert!(
+        fs::read_dir(root.join("tmp")).unwrap().count() > 0,
+        "killed mid-write"
+    );
+    assert!(Store::open(&root).unwrap().resolve_image("slow:1").is_err());
+    assert_eq!(fs::read_dir(root.join("layers/sha256")).unwrap().count(), 0);
+
+    fs::remove_file(&layer).unwrap();
+    fs::write(&layer, &data).unwrap();
+    ok(&berth(&root, &["load", "-i", layout.dir.to_str().unwrap()]));
+    assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0);
+    let img = Store::open(&root).unwrap().resolve_image("slow:1").unwrap();
+    assert_eq!(fs::read(img.layer_dirs[0].join("big")).unwrap(), big);
+}
