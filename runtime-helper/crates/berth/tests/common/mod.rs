@@ -50,19 +50,25 @@ pub fn tar_dir(dir: &Path, out: &Path) {
     b.finish().unwrap();
 }
 
-/// The busybox tar, built once per test binary.
+/// The busybox tar, built once into cargo's per-target test scratch dir (not /tmp, so
+/// nothing accumulates); concurrent test binaries race harmlessly via rename.
 pub fn busybox_tar() -> &'static Path {
     static TAR: OnceLock<PathBuf> = OnceLock::new();
     TAR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("berth-bb-")
-            .tempdir()
-            .unwrap()
-            .keep();
-        make_rootfs(&dir.join("rootfs"));
-        let tar = dir.join("busybox.tar");
-        tar_dir(&dir.join("rootfs"), &tar);
-        fs::remove_dir_all(dir.join("rootfs")).unwrap();
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        // Bump the version when make_rootfs changes.
+        let tar = dir.join("berth-busybox-v1.tar");
+        if tar.exists() {
+            return tar;
+        }
+        let work = tempfile::Builder::new()
+            .prefix("busybox-")
+            .tempdir_in(&dir)
+            .unwrap();
+        make_rootfs(&work.path().join("rootfs"));
+        let tmp = work.path().join("busybox.tar");
+        tar_dir(&work.path().join("rootfs"), &tmp);
+        fs::rename(&tmp, &tar).unwrap();
         tar
     })
 }
