@@ -89,15 +89,27 @@ impl Cgroup {
         self.layout.v1.get(controller).map(|m| m.join(&self.rel))
     }
 
+    /// The cgroup2 mount, if this cgroup uses it: always on pure v2; on hybrid hosts only
+    /// when it holds a controller v1 lacks. A hugetlb-only unified mount (this kind of
+    /// host) would cost a cgroup migration per start and give nothing.
+    fn v2_root(&self) -> Option<&PathBuf> {
+        let l = &self.layout;
+        let useful = l.mode() == Mode::V2
+            || V2_CONTROLLERS
+                .iter()
+                .any(|c| l.v2_controllers.iter().any(|a| a == c) && !l.v1.contains_key(*c));
+        l.unified.as_ref().filter(|_| useful)
+    }
+
     fn unified_dir(&self) -> Option<PathBuf> {
-        self.layout.unified.as_ref().map(|u| u.join(&self.rel))
+        self.v2_root().map(|u| u.join(&self.rel))
     }
 
     fn mkdirs(&self) -> Result<()> {
         for (_, dir) in self.v1_dirs() {
             create_dir_all(&dir)?;
         }
-        if let Some(unified) = &self.layout.unified {
+        if let Some(unified) = self.v2_root() {
             // Controllers must be enabled in every ancestor's subtree_control for the
             // leaf to get its interface files (the "no internal processes" rule is
             // respected: we never put processes in the intermediate cgroups).

@@ -143,9 +143,13 @@ fn detects_hybrid() {
     let layout = Layout::detect(t.path()).unwrap();
     assert_eq!(layout.mode(), Mode::Hybrid);
     let cg = Cgroup::create(layout, "berth/h", &limits()).unwrap();
-    // Limits land in v1; the unified dir exists for grouping only.
-    assert!(t.path().join("unified/berth/h").is_dir());
-    assert!(!t.path().join("unified/berth/h/memory.max").exists());
+    // Limits land in v1; a unified mount with no controller v1 lacks is not used.
+    assert!(t.path().join("memory/berth/h").is_dir());
+    assert!(!t.path().join("unified/berth/h").exists());
+    assert!(cg
+        .dirs()
+        .iter()
+        .all(|d| !d.starts_with(t.path().join("unified"))));
     assert_eq!(read(t.path().join("pids/berth/h/pids.max")), "20");
     cg.destroy().unwrap();
 }
@@ -302,4 +306,25 @@ fn real_cgroup2_device_program() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Operation not permitted"));
     cg.destroy().unwrap();
     let _ = fs::remove_dir(root.join("berth-test"));
+}
+
+/// A hybrid host whose cgroup2 mount holds a controller v1 lacks uses both.
+#[test]
+fn hybrid_with_memory_only_in_cgroup2() {
+    let t = tempfile::tempdir().unwrap();
+    for c in ["pids", "devices"] {
+        touch(&t.path().join(c).join("cgroup.procs"), "");
+    }
+    fake_v2(&t.path().join("unified"));
+    fs::write(t.path().join("unified/cgroup.controllers"), "cpu memory pids\n").unwrap();
+    let layout = Layout::detect(t.path()).unwrap();
+    assert_eq!(layout.mode(), Mode::Hybrid);
+    let cg = Cgroup::create(layout, "berth/m", &limits()).unwrap();
+    assert_eq!(
+        read(t.path().join("unified/berth/m/memory.max")),
+        (64u64 << 20).to_string()
+    );
+    assert_eq!(read(t.path().join("unified/berth/m/cpu.max")), "50000 100000");
+    assert_eq!(read(t.path().join("pids/berth/m/pids.max")), "20");
+    cg.destroy().unwrap();
 }
