@@ -44,6 +44,9 @@ function ignorePatternsFor(uri: string): string[] | undefined {
     return undefined;
   }
   for (const candidate of [file + '.dockerignore', path.join(path.dirname(file), '.dockerignore')]) {
+    // a missing file is the common case: check without throwing (an ENOENT exception per
+    // publish costs more than the stat)
+    if (!fs.statSync(candidate, { throwIfNoEntry: false })?.isFile()) continue;
     try {
       return fs.readFileSync(candidate, 'utf8').split(/\r?\n/);
     } catch {

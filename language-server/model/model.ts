@@ -137,8 +137,7 @@ export function scanVars(
       const nameEnd = j;
       const k = closeOf(i + 1);
       const end = Math.min(k + 1, to);
-      const mod = L.slice(nameEnd, Math.min(nameEnd + 2, k)).match(/^(:?[-+?]|#{1,2}|%{1,2}|\/)/);
-      cb(L.slice(i + 2, nameEnd), i, i + 2, end, mod ? mod[1] : '');
+      cb(L.slice(i + 2, nameEnd), i, i + 2, end, modifierAt(L, nameEnd, Math.min(nameEnd + 2, k)));
       i = nameEnd - 1;
     } else if (isName(n) && !(n >= 48 && n <= 57)) {
       let j = i + 1;
@@ -146,6 +145,24 @@ export function scanVars(
       cb(L.slice(i + 1, j), i, i + 1, j, '');
       i = j - 1;
     }
+  }
+}
+
+/** The `${NAME<modifier>...}` modifier in L[at, lim): `:-` `-` `:+` `+` `:?` `?` `#` `##` `%` `%%` `/`, or ''. */
+function modifierAt(L: string, at: number, lim: number): string {
+  if (at >= lim) return '';
+  const c = L.charCodeAt(at);
+  const d = at + 1 < lim ? L.charCodeAt(at + 1) : -1;
+  switch (c) {
+    case 58: // :
+      return d === 45 ? ':-' : d === 43 ? ':+' : d === 63 ? ':?' : '';
+    case 45: return '-';
+    case 43: return '+';
+    case 63: return '?';
+    case 35: return d === 35 ? '##' : '#';
+    case 37: return d === 37 ? '%%' : '%';
+    case 47: return '/';
+    default: return '';
   }
 }
 

@@ -6,7 +6,7 @@
 import type {
   Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, KeyValue, Span, SyntaxError, Word,
 } from './ast';
-import { computeLineStarts, isSpace, isWs, trimSpaceBounds } from './text';
+import { computeLineStarts, isSpace, isWs, skipSpace, trimSpaceEnd } from './text';
 
 const ALLOWED_DIRECTIVES = new Set(['syntax', 'escape', 'check']);
 const DIRECTIVE_RE = /^#[ \t\f\r]*([a-zA-Z][a-zA-Z0-9]*)[ \t\f\r]*=[ \t\f\r]*(.+?)[ \t\f\r]*$/;
@@ -110,7 +110,8 @@ export function parse(text: string): Dockerfile {
     const isComment = ts < e && text.charCodeAt(ts) === 35;
     directiveCheck(ts, e);
     if (isComment) {
-      const [a, b] = trimSpaceBounds(text, ts + 1, e);
+      const a = skipSpace(text, ts + 1, e);
+      const b = trimSpaceEnd(text, a, e);
       const c: Comment = { start: ts, end: e, text: text.slice(a, b) };
       comments.push(c);
       if (c.text === '') pending = [];
@@ -143,7 +144,8 @@ export function parse(text: string): Dockerfile {
       instrEnd = e2;
       i++;
       if (t2 < e2 && text.charCodeAt(t2) === 35) {
-        comments.push({ start: t2, end: e2, text: text.slice(...trimSpaceBounds(text, t2 + 1, e2)) });
+        const a2 = skipSpace(text, t2 + 1, e2);
+        comments.push({ start: t2, end: e2, text: text.slice(a2, trimSpaceEnd(text, a2, e2)) });
         continue;
       }
       if (t2 === e2) {
@@ -235,7 +237,8 @@ function spanOf(toDoc: (i: number) => number, ls: number, le: number): Span {
 function parseInstruction(
   L: string, from: number, to: number, toDoc: (i: number) => number, escape: string, errors: SyntaxError[],
 ): Instruction {
-  const [a, b] = trimSpaceBounds(L, from, to);
+  const a = skipSpace(L, from, to);
+  const b = trimSpaceEnd(L, a, to);
   let k = a;
   while (k < b && !isWs(L.charCodeAt(k))) k++;
   const keyword = L.slice(a, k);
@@ -243,7 +246,8 @@ function parseInstruction(
   let r = k;
   while (r < b && isWs(L.charCodeAt(r))) r++;
   const { flags, restStart } = extractBuilderFlags(L, r, b, toDoc);
-  const [rs, re] = trimSpaceBounds(L, restStart, b);
+  const rs = skipSpace(L, restStart, b);
+  const re = trimSpaceEnd(L, rs, b);
   const inst: Instruction = {
     keyword, name, keywordSpan: spanOf(toDoc, a, k), flags,
     rest: L.slice(rs, re), restSpan: spanOf(toDoc, rs, re),

@@ -52,6 +52,18 @@ export function isWs(c: number): boolean {
   return c === 32 || c === 9 || c === 11 || c === 12 || c === 13;
 }
 
+/** First index in [start, end) that is not Go whitespace (end if none). */
+export function skipSpace(s: string, start: number, end: number): number {
+  while (start < end && isSpace(s.charCodeAt(start))) start++;
+  return start;
+}
+
+/** End of [start, end) without trailing Go whitespace. */
+export function trimSpaceEnd(s: string, start: number, end: number): number {
+  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
+  return end;
+}
+
 export function trimSpaceBounds(s: string, start = 0, end = s.length): [number, number] {
   while (start < end && isSpace(s.charCodeAt(start))) start++;
   while (end > start && isSpace(s.charCodeAt(end - 1))) end--;

@@ -1,4 +1,4 @@
-import { DURATION_RE, INSTRUCTION_MAP, MOUNT_KEY_MAP, MOUNT_TYPES } from '../../model/instructions';
+import { DURATION_RE, INSTRUCTION_MAP, MOUNT_KEY_MAP, MOUNT_TYPES, type FlagSpec } from '../../model/instructions';
 import type { Flag, Instruction } from '../../syntax/ast';
 import { suggest, type Finding, type Rule } from '../rule';
 import { parseMountFields } from './mount';
@@ -7,6 +7,16 @@ const BOOL = new Set(['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'Tru
 const CHMOD = /^(?:[0-7]{3,4}|(?:[ugoa]*[-+=][rwxXst]*)(?:,[ugoa]*[-+=][rwxXst]*)*)$/;
 const CHECKSUM = /^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
 const PLATFORM = /^[a-z0-9_]+(?:\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?)?$/i;
+const TARGET_KEYS = new Set(['target', 'dst', 'destination']);
+
+function specOf(flags: FlagSpec[], name: string): FlagSpec | undefined {
+  for (const x of flags) if (x.name === name) return x;
+  return undefined;
+}
+
+function bad(out: Finding[], span: { start: number; end: number }, message: string): void {
+  out.push({ start: span.start, end: span.end, message });
+}
 
 export const InvalidFlag: Rule = {
   name: 'InvalidFlag', family: 'syntax', severity: 'error',
@@ -16,9 +26,13 @@ export const InvalidFlag: Rule = {
     const one = (i: Instruction): void => {
       const spec = INSTRUCTION_MAP.get(i.name);
       if (!spec) return;
+      if (i.flags.length === 0) {
+        if (i.sub) one(i.sub);
+        return;
+      }
       const seen = new Set<string>();
       for (const f of i.flags) {
-        const fs = spec.flags.find((x) => x.name === f.name);
+        const fs = specOf(spec.flags, f.name);
         if (!fs) {
           const s = suggest(f.name, spec.flags.map((x) => x.name));
           const finding: Finding = { ...f, message: `Unknown flag: ${f.name}` + (spec.flags.length ? (s ? ` (did you mean --${s}?)` : ` (${i.name} accepts ${spec.flags.map((x) => '--' + x.name).join(', ')})`) : ` (${i.name} takes no flags)`) };
@@ -32,24 +46,21 @@ export const InvalidFlag: Rule = {
         seen.add(f.name);
         const v = f.value;
         const at = f.valueSpan ?? f;
-        const bad = (message: string, span: { start: number; end: number } = at): void => {
-          out.push({ start: span.start, end: span.end, message });
-        };
         if (fs.kind === 'bool') {
-          if (v !== undefined && !BOOL.has(v) && !v.includes('$')) bad(`Expecting boolean value for flag ${f.name}, not: ${v}`);
+          if (v !== undefined && !BOOL.has(v) && !v.includes('$')) bad(out, at, `Expecting boolean value for flag ${f.name}, not: ${v}`);
           continue;
         }
         if (v === undefined || v === '') {
-          bad(`Missing a value on flag: ${f.name}`, f);
+          bad(out, f, `Missing a value on flag: ${f.name}`);
           continue;
         }
         if (v.includes('$') && fs.kind !== 'mount') continue;
-        if (fs.values && !fs.values.includes(v)) bad(`Invalid value for --${f.name}: "${v}" (expected ${fs.values.join(', ')})`);
-        else if (fs.kind === 'duration' && !DURATION_RE.test(v)) bad(`Invalid duration for --${f.name}: "${v}" (e.g. 30s, 1m30s)`);
-        else if (fs.kind === 'int' && !/^\d+$/.test(v)) bad(`Invalid value for --${f.name}: "${v}" (expected an integer)`);
-        else if (fs.kind === 'chmod' && !CHMOD.test(v)) bad(`Invalid --chmod value "${v}" (expected octal like 0755 or symbolic like u+x)`);
-        else if (fs.kind === 'checksum' && !CHECKSUM.test(v)) bad(`Invalid --checksum value "${v}" (expected sha256:<64 hex digits>)`);
-        else if (fs.kind === 'platform' && !v.split(',').every((p) => PLATFORM.test(p.trim()))) bad(`Invalid platform "${v}" (expected os[/arch[/variant]], e.g. linux/amd64)`);
+        if (fs.values && !fs.values.includes(v)) bad(out, at, `Invalid value for --${f.name}: "${v}" (expected ${fs.values.join(', ')})`);
+        else if (fs.kind === 'duration' && !DURATION_RE.test(v)) bad(out, at, `Invalid duration for --${f.name}: "${v}" (e.g. 30s, 1m30s)`);
+        else if (fs.kind === 'int' && !/^\d+$/.test(v)) bad(out, at, `Invalid value for --${f.name}: "${v}" (expected an integer)`);
+        else if (fs.kind === 'chmod' && !CHMOD.test(v)) bad(out, at, `Invalid --chmod value "${v}" (expected octal like 0755 or symbolic like u+x)`);
+        else if (fs.kind === 'checksum' && !CHECKSUM.test(v)) bad(out, at, `Invalid --checksum value "${v}" (expected sha256:<64 hex digits>)`);
+        else if (fs.kind === 'platform' && !v.split(',').every((p) => PLATFORM.test(p.trim()))) bad(out, at, `Invalid platform "${v}" (expected os[/arch[/variant]], e.g. linux/amd64)`);
         else if (fs.kind === 'mount') checkMount(f, v, df.text, out);
       }
       if (i.sub) one(i.sub);
@@ -80,7 +91,7 @@ function checkMount(f: Flag, value: string, text: string, out: Finding[]): void 
       if (!fl.value || !MOUNT_TYPES.includes(fl.value.toLowerCase())) out.push({ ...span, message: `Unsupported mount type "${fl.value ?? ''}" (expected ${MOUNT_TYPES.join(', ')})` });
       continue;
     }
-    if (['target', 'dst', 'destination'].includes(fl.key)) hasTarget = true;
+    if (TARGET_KEYS.has(fl.key)) hasTarget = true;
     if (MOUNT_TYPES.includes(type) && !spec.types.includes(type)) {
       out.push({ ...span, message: `Key '${fl.key}' does not apply to mount type ${type}` });
       continue;
