@@ -2,8 +2,8 @@
 # `berth pull` of a 3-layer Debian bookworm image (gzip layers, ~116 MiB unpacked) from a
 # local docker-registry, against `skopeo copy` to an OCI layout + `umoci unpack` (the same
 # work with Debian's tools: fetch, verify, unpack all layers with whiteouts). Fresh store
-# every run. Prints medians and ratios (hyperfine). Needs root, docker-registry, skopeo,
-# umoci, hyperfine; reuses the rootfs cached by unpack.sh.
+# every run, runs of the two alternating (bench/interleave.py). Prints medians and ratios.
+# Needs root, docker-registry, skopeo, umoci, python3; reuses the rootfs cached by unpack.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${BERTH_BENCH_CACHE:-$HOME/.cache/berth-bench}"
@@ -71,16 +71,6 @@ ref="127.0.0.1:$port/debian:bench"
 skopeo copy --quiet --dest-tls-verify=false "oci:$layout:bench" "docker://$ref"
 
 echo "image: 3 gzip layers, $(du -cm "$work"/l?.tar.gz | tail -1 | cut -f1) MiB compressed, $(du -cm "$work"/l?.tar | tail -1 | cut -f1) MiB tar; $runs runs each"
-hyperfine --style basic --runs "$runs" --export-json "$work/pull.json" \
-  --prepare "rm -rf $work/root $work/oci $work/bundle && sync" \
-  -n "berth pull" "$berth --root $work/root pull -q $ref" \
-  -n "skopeo copy + umoci unpack" "skopeo copy --quiet --src-tls-verify=false docker://$ref oci:$work/oci:bench && umoci unpack --image $work/oci:bench $work/bundle" >/dev/null
-python3 - "$work/pull.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-print(f"{'case':<28}{'median ms':>12}{'min ms':>10}{'max ms':>10}{'cpu ms':>10}")
-for x in r:
-    cpu = (x['user'] + x['system']) * 1000
-    print(f"{x['command']:<28}{x['median']*1000:>12.0f}{x['min']*1000:>10.0f}{x['max']*1000:>10.0f}{cpu:>10.0f}")
-print(f"  ratio berth / (skopeo + umoci): {r[0]['median']/r[1]['median']:.2f}")
-PY
+python3 "$here/interleave.py" "$runs" "rm -rf $work/root $work/oci $work/bundle && sync" \
+  "berth pull=$berth --root $work/root pull -q $ref" \
+  "skopeo copy + umoci unpack=skopeo copy --quiet --src-tls-verify=false docker://$ref oci:$work/oci:bench && umoci unpack --image $work/oci:bench $work/bundle"
