@@ -245,7 +245,9 @@ fn pull(
     let bars = progress::Bars::new(quiet);
     let (id, r) = berth_image::pull(&store, reference, &opts, &bars)
         .with_context(|| format!("pulling {r}"))?;
-    eprintln!("Pulled {r}");
+    if !quiet {
+        eprintln!("Pulled {r}");
+    }
     println!("{id}");
     Ok(())
 }
