@@ -112,10 +112,12 @@ pub enum ImageSub {
         #[arg(required = true)]
         images: Vec<String>,
     },
-    /// Remove untagged images (all unused ones with -a) and unreferenced blobs and layers.
+    /// Remove untagged images, then blobs and layers no image or lease uses.
     Prune {
+        /// All images no container uses (not supported yet: refused).
         #[arg(short, long)]
         all: bool,
+        /// Do not ask for confirmation (berth never asks; accepted for docker's sake).
         #[arg(short, long)]
         force: bool,
     },
