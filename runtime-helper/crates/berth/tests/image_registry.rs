@@ -471,3 +471,46 @@ fn a_pulled_image_runs_with_the_merged_filesystem() {
         "{out}"
     );
 }
+
+/// GC (`image prune`) run while a pull is committing content neither deletes that
+/// content nor fails: it waits for the store lock.
+#[test]
+fn prune_during_pull_keeps_the_new_image() {
+    let reg = Registry::start();
+    let t = tempfile::tempdir().unwrap();
+    let mut layout = Layout::new(&t.path().join("oci"));
+    let m = layout.image(&base_layers(), "amd64", false);
+    layout.tag(m, "v1");
+    skopeo_push(&layout.dir, "v1", &format!("{}/gc:v1", reg.addr()));
+    let backend = reg.addr();
+    let slow = Server::start("127.0.0.1", move |req| {
+        if req.path.contains("/blobs/") {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        Reply::Proxy(backend.clone())
+    });
+    let r = format!("127.0.0.1:{}/gc:v1", slow.port);
+    let root = t.path().join("store");
+    Store::open(&root).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["--root", root.to_str().unwrap(), "pull", "-q", &r])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Prune over and over while the pull runs (each blob request is held 300 ms). Not every
+    // prune overlaps the pull, but none may break it.
+    let mut prunes = Vec::new();
+    for _ in 0..10 {
+        prunes.push(berth(&root, &["image", "prune"]));
+    }
+    for o in &prunes {
+        ok(o);
+    }
+    ok(&child.wait_with_output().unwrap());
+    let img = Store::open(&root).unwrap().resolve_image(&r).unwrap();
+    let ov = Overlay::mount(&img.layer_dirs);
+    let mut want = expected_merged("x");
+    want.retain(|l| !l.starts_with("top"));
+    assert_eq!(tree(ov.dir.path()), want);
+}
