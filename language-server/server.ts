@@ -18,6 +18,7 @@ import { LEGEND } from './service/tokens';
 import { warmUp } from './service/warmup';
 
 const connection = createConnection(ProposedFeatures.all);
+const WARMUP_SETTLE_MS = 25;
 const documents = new TextDocuments(TextDocument);
 const service = new LanguageService();
 let canConfigure = false;
@@ -83,12 +84,15 @@ function schedule(doc: TextDocument, delay: number): void {
   }, delay));
 }
 
-connection.onInitialize((params: InitializeParams): InitializeResult => {
+connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
   canConfigure = !!params.capabilities.workspace?.configuration;
   canWatch = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
   const opts = params.initializationOptions as { settings?: Partial<DockerfileSettings> } | undefined;
   if (opts?.settings) service.setSettings(opts.settings);
   safe('warmUp', undefined, () => warmUp(service))();
+  // V8 optimizes the warmed-up functions on a background thread: a short idle wait lets
+  // that finish before the client sends the first document
+  await new Promise((r) => setTimeout(r, WARMUP_SETTLE_MS));
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,

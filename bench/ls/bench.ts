@@ -4,6 +4,10 @@
  * Measures didOpen -> publishDiagnostics, completion p50/p95 over 50 positions,
  * semanticTokens/full, and the server's RSS. Prints numbers and ratios.
  *   cd bench/ls && npm install && cd ../.. && npx tsc -p . && node out/bench/ls/bench.js
+ * Our server is started with the Node flags the extension passes (SERVER_EXEC_ARGV);
+ * rcjsuen's as its clients start it (no flags), or with the same flags if
+ * BENCH_SAME_FLAGS=1. BENCH_RUNS=n (default 3) runs each server n times, alternating, and
+ * prints the median over runs with the [min-max] spread: the machine is shared and noisy.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,6 +16,7 @@ import {
   createProtocolConnection, PublishDiagnosticsNotification, StreamMessageReader, StreamMessageWriter,
   type ProtocolConnection, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
+import { SERVER_EXEC_ARGV } from '../../language-server/execArgv';
 import { generateDockerfile } from './gen';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -31,6 +36,8 @@ interface Result {
   semanticTokens: number[];
   rssMiB: number;
   diagnostics: number;
+  /** initialize request round trip (includes any warm-up the server does there) */
+  initialize: number;
 }
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -101,6 +108,7 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
   conn.onRequest('client/registerCapability', () => null);
   conn.onNotification('window/logMessage', () => undefined);
   conn.listen();
+  const tInit = now();
   await conn.sendRequest('initialize', {
     processId: process.pid, rootUri: null,
     capabilities: {
@@ -112,8 +120,9 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
       },
     },
   });
+  const initialize = now() - tInit;
   await conn.sendNotification('initialized', {});
-  const res: Result = { cpu: { open: 0, completion: 0, tokens: 0 }, coldOpen: 0, openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, diagnostics: 0 };
+  const res: Result = { cpu: { open: 0, completion: 0, tokens: 0 }, coldOpen: 0, openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, diagnostics: 0, initialize };
   const pid = proc.pid as number;
   let c0 = cpuMs(pid);
 
@@ -182,39 +191,50 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(REPO, 'bench', 'results', 'ls-bench.Dockerfile'), text);
   // extra node flags for both servers, e.g. BENCH_NODE_ARGS="--max-semi-space-size=1"
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const berth: Server = { name: 'berth', cmd: [process.execPath, ...nodeArgs, path.join(REPO, 'out', 'language-server', 'server.js'), '--stdio'] };
+  const berthArgs = [...SERVER_EXEC_ARGV, ...nodeArgs];
+  const berth: Server = { name: 'berth', cmd: [process.execPath, ...berthArgs, path.join(REPO, 'out', 'language-server', 'server.js'), '--stdio'] };
   const servers = [berth];
   const rcjsuen = path.join(BENCH_DIR, 'node_modules', 'dockerfile-language-server-nodejs', 'lib', 'server.js');
-  if (fs.existsSync(rcjsuen)) servers.push({ name: 'rcjsuen 0.15.0', cmd: [process.execPath, ...nodeArgs, rcjsuen, '--stdio'] });
+  const theirArgs = process.env.BENCH_SAME_FLAGS ? berthArgs : nodeArgs;
+  if (fs.existsSync(rcjsuen)) servers.push({ name: 'rcjsuen 0.15.0', cmd: [process.execPath, ...theirArgs, rcjsuen, '--stdio'] });
   else console.log('dockerfile-language-server-nodejs not installed: run `npm install` in bench/ls for the comparison');
 
-  const results: Record<string, Result> = {};
+  const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+  const results: Record<string, Result[]> = {};
   if (process.env.BENCH_ONLY_BERTH) servers.splice(1);
-  for (const s of servers) {
-    results[s.name] = await run(s, text, s === berth ? 5_000 : 60_000);
+  for (let k = 0; k < runs; k++) {
+    for (const s of servers) {
+      (results[s.name] ??= []).push(await run(s, text, s === berth ? 5_000 : 60_000));
+    }
   }
-  const row = (label: string, f: (r: Result) => number, target: number, unit: string): void => {
-    const cells = servers.map((s) => f(results[s.name]));
-    const ratio = cells.length > 1 ? `${(cells[1] / cells[0]).toFixed(1)}x` : '';
-    const ok = cells[0] <= target ? 'ok' : 'MISSED';
-    console.log(`${label.padEnd(34)} ${cells.map((c) => c.toFixed(1).padStart(10)).join(' ')}  ${ratio.padStart(8)}  target <= ${target} ${unit} ${ok}`);
+  const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const row = (label: string, f: (r: Result) => number, target: number | undefined, unit: string): void => {
+    const per = servers.map((s) => results[s.name].map(f));
+    const meds = per.map((xs) => median(xs));
+    const cells = per.map((xs, i) => (runs > 1 ? `${fmt(meds[i])} [${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}]` : fmt(meds[i])));
+    const ratio = meds.length > 1 ? `${(meds[1] / meds[0]).toFixed(1)}x` : '';
+    const ok = target === undefined ? '' : `target <= ${target} ${unit} ${meds[0] <= target ? 'ok' : 'MISSED'}`;
+    console.log(`${label.padEnd(38)} ${cells.map((c) => c.padStart(22)).join(' ')}  ${ratio.padStart(7)}  ${ok}`);
   };
   console.log(`2,000-line Dockerfile, ${text.length} bytes; columns: ${servers.map((s) => s.name).join(' | ')} | ratio (them/us)`);
+  console.log(`node flags: berth [${berthArgs.join(' ')}]${servers.length > 1 ? `, rcjsuen [${theirArgs.join(' ')}]` : ''}; ${runs} run(s) per server, alternating: median over runs [min-max]`);
   console.log(`(didOpen: one cold open, then ${process.env.BENCH_WARMUP_OPENS ?? 10} unmeasured opens, then up to 15 measured; completion and tokens on the cold-opened document)`);
+  row('initialize round trip (ms)', (r) => r.initialize, undefined, 'ms');
   row('didOpen -> diagnostics (ms, cold first)', (r) => r.coldOpen, 30, 'ms');
   row('didOpen -> diagnostics (ms, median)', (r) => median(r.openToDiagnostics), 30, 'ms');
+  row('didOpen -> diagnostics (ms, p95)', (r) => percentile(r.openToDiagnostics, 95), 30, 'ms');
   row('didOpen -> diagnostics (ms, best)', (r) => Math.min(...r.openToDiagnostics), 30, 'ms');
   row('completion p50 (ms)', (r) => percentile(r.completion, 50), 5, 'ms');
   row('completion p95 (ms)', (r) => percentile(r.completion, 95), 5, 'ms');
   row('semanticTokens/full (ms, median)', (r) => median(r.semanticTokens), 20, 'ms');
-  row('semanticTokens/full (ms, best)', (r) => Math.min(...r.semanticTokens), 20, 'ms');
+  row('semanticTokens/full (ms, p95)', (r) => percentile(r.semanticTokens, 95), 20, 'ms');
   row('RSS after the run (MiB)', (r) => r.rssMiB, 50, 'MiB');
   row('server CPU per didOpen+diagnostics', (r) => r.cpu.open, 30, 'ms');
   row('server CPU per completion', (r) => r.cpu.completion, 5, 'ms');
   row('server CPU per edit+semanticTokens', (r) => r.cpu.tokens, 20, 'ms');
   const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`load average during the run: ${load} (wall-clock numbers include waiting for a CPU)`);
-  console.log(`diagnostics published: ${servers.map((s) => `${s.name}=${results[s.name].diagnostics}`).join(', ')}`);
+  console.log(`diagnostics published: ${servers.map((s) => `${s.name}=${results[s.name][0].diagnostics}`).join(', ')}`);
 }
 
 main().catch((e) => {
