@@ -99,6 +99,9 @@ export function scanVars(
   cb: (name: string, start: number, nameStart: number, end: number, modifier: string) => void,
   singleQuotes = true,
 ): void {
+  // most instructions reference nothing: one native search instead of the character loop
+  const first = L.indexOf('$', from);
+  if (first < 0 || first >= to) return;
   // matching braces of every `${`, in one pass (nested ${a:-${b}} stays linear)
   let close: Map<number, number> | undefined;
   const closeOf = (open: number): number => {
@@ -167,7 +170,8 @@ function modifierAt(L: string, at: number, lim: number): string {
 }
 
 function flagValue(inst: Instruction, name: string): Flag | undefined {
-  return inst.flags.find((f) => f.name === name);
+  for (const f of inst.flags) if (f.name === name) return f;
+  return undefined;
 }
 
 export function buildModel(df: Dockerfile): Model {
@@ -237,7 +241,7 @@ export function buildModel(df: Dockerfile): Model {
     }
     // variable references in the instruction line
     const L = eff.logical;
-    scanVars(L, eff.bodyLog, L.length, df.escape, (name, s, ns, e, modifier) => {
+    if (L.indexOf('$', eff.bodyLog) >= 0) scanVars(L, eff.bodyLog, L.length, df.escape, (name, s, ns, e, modifier) => {
       const ds = eff.toDoc(s);
       refs.push({
         name, span: { start: ds, end: eff.toDoc(e - 1) + 1 }, nameSpan: { start: eff.toDoc(ns), end: eff.toDoc(ns + name.length - 1) + 1 },
@@ -255,8 +259,9 @@ export function buildModel(df: Dockerfile): Model {
         use.endSpan = { start: t, end: t + h.name.length };
       }
       heredocs.push(use);
-      if (eff.name === 'RUN' || h.expand) {
-        const cs = h.contentSpan.start;
+      const cs = h.contentSpan.start;
+      const dollar = text.indexOf('$', cs);
+      if ((eff.name === 'RUN' || h.expand) && dollar >= 0 && dollar < h.contentSpan.end) {
         scanVars(text, cs, h.contentSpan.end, '\\', (name, s, ns, e, modifier) => {
           refs.push({ name, span: { start: s, end: e }, nameSpan: { start: ns, end: ns + name.length }, inst, stage: cur, order: o, expanded: eff.name !== 'RUN' && h.expand, modifier });
         });
