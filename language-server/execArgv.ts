@@ -4,4 +4,4 @@
  * `berth.languageServer.args`); the benchmark (bench/ls) starts our server with exactly
  * these flags.
  */
-export const SERVER_EXEC_ARGV: readonly string[] = [];
+export const SERVER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=8'];

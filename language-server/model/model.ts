@@ -83,7 +83,7 @@ export interface Model {
   df: Dockerfile;
   stages: Stage[];
   /** instructions in document order with their stage (-1 before the first FROM) and order */
-  order: Map<Instruction, { stage: number; order: number }>;
+  order: InstructionOrder;
   defs: VarDef[];
   refs: VarRef[];
   stageRefs: StageRef[];
@@ -92,6 +92,28 @@ export interface Model {
   defsByName: Map<string, VarDef[]>;
 }
 
+
+/**
+ * Stage and order of each top-level instruction. A binary search by offset over the
+ * instructions (which are in document order) instead of a Map keyed by the objects.
+ */
+export class InstructionOrder {
+  constructor(private readonly insts: Instruction[], private readonly info: { stage: number; order: number }[]) {}
+
+  get(inst: Instruction): { stage: number; order: number } | undefined {
+    const list = this.insts;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = list[mid].start;
+      if (s < inst.start) lo = mid + 1;
+      else if (s > inst.start) hi = mid - 1;
+      else return list[mid] === inst ? this.info[mid] : undefined;
+    }
+    return undefined;
+  }
+}
 
 /** Finds $VAR and ${VAR...} in logical[from, to), honouring the escape char and single quotes. */
 export function scanVars(
@@ -176,7 +198,7 @@ function flagValue(inst: Instruction, name: string): Flag | undefined {
 
 export function buildModel(df: Dockerfile): Model {
   const stages: Stage[] = [];
-  const order = new Map<Instruction, { stage: number; order: number }>();
+  const orderInfo: { stage: number; order: number }[] = [];
   const defs: VarDef[] = [];
   const refs: VarRef[] = [];
   const stageRefs: StageRef[] = [];
@@ -216,7 +238,7 @@ export function buildModel(df: Dockerfile): Model {
       cur = st.index;
     }
     const o = n++;
-    order.set(inst, { stage: cur, order: o });
+    orderInfo.push({ stage: cur, order: o });
     if (cur >= 0) {
       stages[cur].instructions.push(inst);
       stages[cur].end = inst.end;
@@ -292,7 +314,7 @@ export function buildModel(df: Dockerfile): Model {
     if (list) list.push(d);
     else defsByName.set(d.name, [d]);
   }
-  return { df, stages, order, defs, refs, stageRefs, heredocs, defsByName };
+  return { df, stages, order: new InstructionOrder(df.instructions, orderInfo), defs, refs, stageRefs, heredocs, defsByName };
 }
 
 /** The definition a reference resolves to, following BuildKit's scoping. */

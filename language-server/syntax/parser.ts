@@ -13,6 +13,19 @@ const DIRECTIVE_RE = /^#[ \t\f\r]*([a-zA-Z][a-zA-Z0-9]*)[ \t\f\r]*=[ \t\f\r]*(.+
 const HEREDOC_INSTRUCTIONS = new Set(['RUN', 'COPY', 'ADD']);
 const HEREDOC_RE = /^(\d*)<<(-?)([^<]*)$/;
 
+/** Upper-cased instruction names; known ones are the interned constants (fast === in rules). */
+const NAMES = new Map<string, string>(
+  ['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']
+    .map((n) => [n, n]),
+);
+
+function instructionName(keyword: string): string {
+  const hit = NAMES.get(keyword);
+  if (hit !== undefined) return hit;
+  const up = keyword.toUpperCase();
+  return NAMES.get(up) ?? up;
+}
+
 interface Seg {
   log: number;
   doc: number;
@@ -242,7 +255,7 @@ function parseInstruction(
   let k = a;
   while (k < b && !isWs(L.charCodeAt(k))) k++;
   const keyword = L.slice(a, k);
-  const name = keyword.toUpperCase();
+  const name = instructionName(keyword);
   let r = k;
   while (r < b && isWs(L.charCodeAt(r))) r++;
   const { flags, restStart } = extractBuilderFlags(L, r, b, toDoc);

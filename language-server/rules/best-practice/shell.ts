@@ -14,6 +14,7 @@ export function runScript(inst: Instruction): string {
 }
 
 function computeScript(inst: Instruction): string {
+  if (!inst.json && inst.heredocs.length === 0) return inst.rest;
   const parts: string[] = [];
   if (inst.json) parts.push(inst.args.map((a) => a.value).join(' '));
   else parts.push(inst.rest);

@@ -13,13 +13,14 @@ export const ConsistentInstructionCasing: Rule = {
     let upper = 0;
     let lower = 0;
     for (const i of all) {
-      if (i.keyword === i.keyword.toUpperCase()) upper++;
+      // i.name is the upper-cased keyword: no new string for the common all-caps case
+      if (i.keyword === i.name) upper++;
       else if (i.keyword === i.keyword.toLowerCase()) lower++;
     }
     const majority = lower > upper ? 'lowercase' : 'uppercase';
     const out: Finding[] = [];
     for (const i of all) {
-      const want = majority === 'lowercase' ? i.keyword.toLowerCase() : i.keyword.toUpperCase();
+      const want = majority === 'lowercase' ? i.keyword.toLowerCase() : i.name;
       if (i.keyword === want) continue;
       out.push({ ...i.keywordSpan, message: `Command '${i.keyword}' should match the case of the command majority (${majority})`, fixes: [{ title: `Change to '${want}'`, edits: [{ ...i.keywordSpan, newText: want }] }] });
     }
