@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import * as os from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, ErrorCodes, ResponseError, ProposedFeatures, TextDocumentSyncKind,
   TextDocuments, type InitializeParams, type InitializeResult,
@@ -90,6 +91,8 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
   const opts = params.initializationOptions as { settings?: Partial<DockerfileSettings> } | undefined;
   if (opts?.settings) service.setSettings(opts.settings);
   safe('warmUp', undefined, () => warmUp(service))();
+  // and the .dockerignore lookup every publish does (two stats of files that do not exist)
+  safe('warmUp', undefined, () => ignorePatternsFor(pathToFileURL(path.join(os.tmpdir(), 'berth-warmup', 'Dockerfile')).href))();
   // V8 optimizes the warmed-up functions on a background thread: a short idle wait lets
   // that finish before the client sends the first document
   await new Promise((r) => setTimeout(r, WARMUP_SETTLE_MS));
