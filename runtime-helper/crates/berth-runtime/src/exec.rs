@@ -78,7 +78,7 @@ fn exec_child(
     crate::security::reset_signals();
     setup_stdio(if req.tty { &Stdio::Null } else { &req.stdio })?;
     if let Some(cg) = req.cgroup {
-        cg.add_process(0).map_err(|e| {
+        cg.join_self().map_err(|e| {
             RuntimeError::sys(
                 "join cgroup",
                 cg.rel(),

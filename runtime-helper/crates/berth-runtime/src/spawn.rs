@@ -180,7 +180,7 @@ fn init_main(
     setup_stdio(&launch.stdio)?;
     if let Some(cg) = launch.cgroup {
         // Join before the cgroup namespace is created, so its root is the container's cgroup.
-        cg.add_process(0).map_err(|e| {
+        cg.join_self().map_err(|e| {
             RuntimeError::sys(
                 "join cgroup",
                 cg.rel(),

@@ -84,10 +84,12 @@ fn signals_reach_the_process() {
             "busybox",
             "sh",
             "-c",
-            "trap 'exit 7' USR1; while true; do sleep 0.1; done",
+            "trap 'exit 7' USR1; echo ready; while true; do sleep 0.1; done",
         ])
         .trim()
         .to_string();
+    // Until the trap is set, PID 1 of a namespace drops signals it has no handler for.
+    wait_for_log(&e, &id, "ready");
     e.ok(&["kill", "-s", "USR1", &id]);
     assert_eq!(e.ok(&["wait", &id]).trim(), "7");
 }
