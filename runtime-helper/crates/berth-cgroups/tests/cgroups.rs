@@ -316,7 +316,11 @@ fn hybrid_with_memory_only_in_cgroup2() {
         touch(&t.path().join(c).join("cgroup.procs"), "");
     }
     fake_v2(&t.path().join("unified"));
-    fs::write(t.path().join("unified/cgroup.controllers"), "cpu memory pids\n").unwrap();
+    fs::write(
+        t.path().join("unified/cgroup.controllers"),
+        "cpu memory pids\n",
+    )
+    .unwrap();
     let layout = Layout::detect(t.path()).unwrap();
     assert_eq!(layout.mode(), Mode::Hybrid);
     let cg = Cgroup::create(layout, "berth/m", &limits()).unwrap();
@@ -324,7 +328,10 @@ fn hybrid_with_memory_only_in_cgroup2() {
         read(t.path().join("unified/berth/m/memory.max")),
         (64u64 << 20).to_string()
     );
-    assert_eq!(read(t.path().join("unified/berth/m/cpu.max")), "50000 100000");
+    assert_eq!(
+        read(t.path().join("unified/berth/m/cpu.max")),
+        "50000 100000"
+    );
     assert_eq!(read(t.path().join("pids/berth/m/pids.max")), "20");
     cg.destroy().unwrap();
 }
