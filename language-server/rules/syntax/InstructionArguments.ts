@@ -1,4 +1,4 @@
-import type { Instruction } from '../../syntax/ast';
+import type { Instruction, Span } from '../../syntax/ast';
 import { type Finding, type Rule } from '../rule';
 
 export const InstructionArguments: Rule = {
@@ -6,11 +6,13 @@ export const InstructionArguments: Rule = {
   description: 'The instruction has the wrong number or form of arguments',
   check({ df }) {
     const out: Finding[] = [];
+    // one closure for the whole check, not one per instruction: `at` is the current instruction's span
+    let at: Span = { start: 0, end: 0 };
+    const err = (message: string, span: Span = at): void => {
+      out.push({ ...span, message });
+    };
     const one = (i: Instruction, inOnbuild: boolean): void => {
-      const at = i.rest === '' ? i.keywordSpan : i.restSpan;
-      const err = (message: string, span = at): void => {
-        out.push({ ...span, message });
-      };
+      at = i.rest === '' ? i.keywordSpan : i.restSpan;
       const n = i.args.length;
       switch (i.name) {
         case 'FROM':
