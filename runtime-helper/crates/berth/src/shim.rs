@@ -174,9 +174,13 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
     };
     cd.save_state(&st)?;
     if rec.auto_remove {
-        record::remove(cd, &rec.id)?;
+        let trash = record::detach(cd, &rec.id)?;
+        rep.send(&format!("exited {code}"));
+        std::fs::remove_dir_all(&trash.dir)
+            .with_context(|| format!("removing {}", trash.dir.display()))?;
+    } else {
+        rep.send(&format!("exited {code}"));
     }
-    rep.send(&format!("exited {code}"));
     Ok(())
 }
 

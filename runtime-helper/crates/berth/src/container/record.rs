@@ -169,6 +169,10 @@ pub fn list(root: &Path) -> Result<Vec<(ContainerDir, Record)>> {
         Err(e) => return Err(e).context(format!("reading {}", dir.display())),
     };
     for e in entries.flatten() {
+        // Dot-names are containers being deleted (see `detach`).
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         let cd = ContainerDir { dir: e.path() };
         // A directory without a record is one being created or removed right now.
         if let Ok(r) = cd.record() {
@@ -241,6 +245,18 @@ pub fn random_name() -> String {
 
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+/// Makes a container invisible at once (one rename) and returns the directory left to
+/// delete, so `run --rm` can report the exit before the slow part of the removal.
+pub fn detach(cd: &ContainerDir, id: &str) -> Result<ContainerDir> {
+    if let Ok(cg) = cd.cgroup(id) {
+        let _ = cg.destroy();
+    }
+    let parent = cd.dir.parent().unwrap_or(Path::new("/"));
+    let trash = parent.join(format!(".removing-{id}"));
+    fs::rename(&cd.dir, &trash).with_context(|| format!("removing {}", cd.dir.display()))?;
+    Ok(ContainerDir { dir: trash })
 }
 
 /// Removes a container's directory and anything of it the kernel still holds.

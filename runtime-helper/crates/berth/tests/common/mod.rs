@@ -124,7 +124,16 @@ impl Engine {
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
+    /// Containers that exist; `.removing-*` directories are ones an --rm shim is
+    /// still deleting after reporting the exit.
     pub fn container_ids(&self) -> Vec<String> {
+        self.container_dirs()
+            .into_iter()
+            .filter(|n| !n.starts_with('.'))
+            .collect()
+    }
+
+    fn container_dirs(&self) -> Vec<String> {
         match fs::read_dir(self.root.join("containers")) {
             Ok(rd) => rd
                 .flatten()
@@ -176,7 +185,15 @@ impl Drop for Engine {
             // Kill our own leftovers by PID (via the engine), never by name.
             let _ = self.berth(&["rm", "-f", &id]);
         }
-        let leftovers = self.container_ids();
+        // The shims of --rm containers finish their deletion on their own.
+        while self
+            .container_dirs()
+            .iter()
+            .any(|n| n.starts_with(".removing-"))
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let leftovers = self.container_dirs();
         if !std::thread::panicking() {
             assert!(
                 leftovers.is_empty(),
