@@ -66,7 +66,9 @@ pub(super) fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
         }
     };
     drop(raw);
-    let _ = child.wait();
+    // Not waiting for the shim: after reporting the exit it only deletes an --rm
+    // container's (already invisible) directory; init reaps it once we are gone.
+    drop(child);
     Ok(code)
 }
 
