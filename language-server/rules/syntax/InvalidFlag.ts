@@ -30,7 +30,8 @@ export const InvalidFlag: Rule = {
         if (i.sub) one(i.sub);
         return;
       }
-      const seen = new Set<string>();
+      // duplicates need two flags: no Set for the common single-flag instruction
+      const seen = i.flags.length > 1 ? new Set<string>() : undefined;
       for (const f of i.flags) {
         const fs = specOf(spec.flags, f.name);
         if (!fs) {
@@ -40,10 +41,10 @@ export const InvalidFlag: Rule = {
           out.push(finding);
           continue;
         }
-        if (seen.has(f.name) && f.name !== 'mount' && f.name !== 'exclude' && f.name !== 'device') {
+        if (seen?.has(f.name) && f.name !== 'mount' && f.name !== 'exclude' && f.name !== 'device') {
           out.push({ ...f, message: `Duplicate flag specified: ${f.name}` });
         }
-        seen.add(f.name);
+        seen?.add(f.name);
         const v = f.value;
         const at = f.valueSpan ?? f;
         if (fs.kind === 'bool') {
@@ -80,35 +81,34 @@ function checkMount(f: Flag, value: string, text: string, out: Finding[]): void 
   for (const fl of fields) if (fl.key === 'type' && fl.value) type = fl.value.toLowerCase();
   let hasTarget = false;
   for (const fl of fields) {
-    const span = spanOf(fl.offset, fl.length);
     const spec = MOUNT_KEY_MAP.get(fl.key);
     if (!spec) {
       const s = suggest(fl.key, MOUNT_KEY_MAP.keys());
-      out.push({ ...span, message: `Unexpected key '${fl.key}' in '${value}'` + (s ? ` (did you mean ${s}?)` : '') });
+      out.push({ ...spanOf(fl.offset, fl.length), message: `Unexpected key '${fl.key}' in '${value}'` + (s ? ` (did you mean ${s}?)` : '') });
       continue;
     }
     if (fl.key === 'type') {
-      if (!fl.value || !MOUNT_TYPES.includes(fl.value.toLowerCase())) out.push({ ...span, message: `Unsupported mount type "${fl.value ?? ''}" (expected ${MOUNT_TYPES.join(', ')})` });
+      if (!fl.value || !MOUNT_TYPES.includes(fl.value.toLowerCase())) out.push({ ...spanOf(fl.offset, fl.length), message: `Unsupported mount type "${fl.value ?? ''}" (expected ${MOUNT_TYPES.join(', ')})` });
       continue;
     }
     if (TARGET_KEYS.has(fl.key)) hasTarget = true;
     if (MOUNT_TYPES.includes(type) && !spec.types.includes(type)) {
-      out.push({ ...span, message: `Key '${fl.key}' does not apply to mount type ${type}` });
+      out.push({ ...spanOf(fl.offset, fl.length), message: `Key '${fl.key}' does not apply to mount type ${type}` });
       continue;
     }
     if (fl.value !== undefined && fl.value.includes('$')) continue;
     if (spec.values) {
       if (spec.values.includes('true')) {
-        if (fl.value !== undefined && !BOOL.has(fl.value)) out.push({ ...span, message: `Invalid value for ${fl.key}: "${fl.value}" (expected true or false)` });
+        if (fl.value !== undefined && !BOOL.has(fl.value)) out.push({ ...spanOf(fl.offset, fl.length), message: `Invalid value for ${fl.key}: "${fl.value}" (expected true or false)` });
       } else if (!fl.value || !spec.values.includes(fl.value)) {
-        out.push({ ...span, message: `Invalid value for ${fl.key}: "${fl.value ?? ''}" (expected ${spec.values.join(', ')})` });
+        out.push({ ...spanOf(fl.offset, fl.length), message: `Invalid value for ${fl.key}: "${fl.value ?? ''}" (expected ${spec.values.join(', ')})` });
       }
     } else if (fl.value === undefined || fl.value === '') {
-      out.push({ ...span, message: `Missing a value for mount key '${fl.key}'` });
+      out.push({ ...spanOf(fl.offset, fl.length), message: `Missing a value for mount key '${fl.key}'` });
     } else if ((fl.key === 'uid' || fl.key === 'gid') && !/^\d+$/.test(fl.value)) {
-      out.push({ ...span, message: `Invalid ${fl.key} "${fl.value}" (expected a number)` });
+      out.push({ ...spanOf(fl.offset, fl.length), message: `Invalid ${fl.key} "${fl.value}" (expected a number)` });
     } else if (fl.key === 'mode' && !/^0?[0-7]{3,4}$/.test(fl.value)) {
-      out.push({ ...span, message: `Invalid mode "${fl.value}" (expected octal, e.g. 0755)` });
+      out.push({ ...spanOf(fl.offset, fl.length), message: `Invalid mode "${fl.value}" (expected octal, e.g. 0755)` });
     }
   }
   if (!hasTarget && (type === 'bind' || type === 'cache' || type === 'tmpfs')) {
