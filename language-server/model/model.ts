@@ -124,13 +124,14 @@ export function scanVars(
   // most instructions reference nothing: one native search instead of the character loop
   const first = L.indexOf('$', from);
   if (first < 0 || first >= to) return;
-  // matching braces of every `${`, in one pass (nested ${a:-${b}} stays linear)
+  // matching braces of every `${`, in one pass (nested ${a:-${b}} stays linear); there is
+  // no `${` before the first `$`, so the pass starts there
   let close: Map<number, number> | undefined;
   const closeOf = (open: number): number => {
     if (!close) {
       close = new Map();
       const stack: number[] = [];
-      for (let k = from; k < to; k++) {
+      for (let k = first; k < to; k++) {
         const ch = L.charCodeAt(k);
         if (ch === 123 && k > from && L.charCodeAt(k - 1) === 36) stack.push(k);
         else if (ch === 125 && stack.length > 0) close.set(stack.pop() as number, k);
@@ -138,8 +139,36 @@ export function scanVars(
     }
     return close.get(open) ?? to;
   };
-  const esc = escape.charCodeAt(0);
   const isName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  /** a `$` at i: reports the reference, returns the index of the last character it used */
+  const dollar = (i: number): number => {
+    const n = L.charCodeAt(i + 1);
+    if (n === 123) {
+      let j = i + 2;
+      while (j < to && isName(L.charCodeAt(j))) j++;
+      if (j === i + 2) return i;
+      const nameEnd = j;
+      const k = closeOf(i + 1);
+      const end = Math.min(k + 1, to);
+      cb(L.slice(i + 2, nameEnd), i, i + 2, end, modifierAt(L, nameEnd, Math.min(nameEnd + 2, k)));
+      return nameEnd - 1;
+    }
+    if (isName(n) && !(n >= 48 && n <= 57)) {
+      let j = i + 1;
+      while (j < to && isName(L.charCodeAt(j))) j++;
+      cb(L.slice(i + 1, j), i, i + 1, j, '');
+      return j - 1;
+    }
+    return i;
+  };
+  // without single quotes and escape characters nothing can hide a `$`: jump from `$` to `$`
+  const quote = singleQuotes ? L.indexOf("'", from) : -1;
+  const escAt = L.indexOf(escape, from);
+  if ((quote < 0 || quote >= to) && (escAt < 0 || escAt >= to)) {
+    for (let i = first; i >= 0 && i < to; i = L.indexOf('$', i + 1)) i = dollar(i);
+    return;
+  }
+  const esc = escape.charCodeAt(0);
   let inSingle = false;
   let inDouble = false;
   for (let i = from; i < to; i++) {
@@ -154,22 +183,7 @@ export function scanVars(
     }
     if (c === 34 && !inSingle) inDouble = !inDouble;
     if (c !== 36 || inSingle) continue;
-    const n = L.charCodeAt(i + 1);
-    if (n === 123) {
-      let j = i + 2;
-      while (j < to && isName(L.charCodeAt(j))) j++;
-      if (j === i + 2) continue;
-      const nameEnd = j;
-      const k = closeOf(i + 1);
-      const end = Math.min(k + 1, to);
-      cb(L.slice(i + 2, nameEnd), i, i + 2, end, modifierAt(L, nameEnd, Math.min(nameEnd + 2, k)));
-      i = nameEnd - 1;
-    } else if (isName(n) && !(n >= 48 && n <= 57)) {
-      let j = i + 1;
-      while (j < to && isName(L.charCodeAt(j))) j++;
-      cb(L.slice(i + 1, j), i, i + 1, j, '');
-      i = j - 1;
-    }
+    i = dollar(i);
   }
 }
 
