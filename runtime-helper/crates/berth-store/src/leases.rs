@@ -2,6 +2,7 @@
 //! content then survives `rmi` and GC until the lease is released. One small file per
 //! holder under `leases/`, so holders never contend on a shared file.
 use crate::fsutil::write_atomic;
+use crate::lock::Lock;
 use crate::{Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -37,6 +38,9 @@ impl Store {
     /// until [`Store::release`], and `rmi` without force refuses to remove it.
     pub fn lease(&self, holder: &str, image: &str) -> Result<()> {
         let p = self.lease_path(holder)?;
+        // Shared, like an image write: a GC (exclusive) either sees this lease or ran
+        // before the image was resolved, never in between.
+        let _l = Lock::shared(&self.root().join("store.lock"))?;
         let img = self.resolve_image(image)?;
         let l = Lease {
             holder: holder.to_string(),

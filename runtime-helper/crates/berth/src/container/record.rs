@@ -247,12 +247,29 @@ pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
+/// The store lease that keeps a container's image alive for as long as the container
+/// exists (taken by `run`, dropped when the container is removed).
+pub fn image_lease_holder(id: &str) -> String {
+    format!("container-{id}")
+}
+
+/// Drops the container's image lease; the image's content is then freed by the next GC.
+fn release_image(cd: &ContainerDir, id: &str) {
+    // cd.dir is <store root>/containers/<id>.
+    if let Some(root) = cd.dir.parent().and_then(Path::parent) {
+        if let Ok(store) = berth_store::Store::open(root) {
+            let _ = store.release(&image_lease_holder(id));
+        }
+    }
+}
+
 /// Makes a container invisible at once (one rename) and returns the directory left to
 /// delete, so `run --rm` can report the exit before the slow part of the removal.
 pub fn detach(cd: &ContainerDir, id: &str) -> Result<ContainerDir> {
     if let Ok(cg) = cd.cgroup(id) {
         let _ = cg.destroy();
     }
+    release_image(cd, id);
     let parent = cd.dir.parent().unwrap_or(Path::new("/"));
     let trash = parent.join(format!(".removing-{id}"));
     fs::rename(&cd.dir, &trash).with_context(|| format!("removing {}", cd.dir.display()))?;
@@ -264,6 +281,7 @@ pub fn remove(cd: &ContainerDir, id: &str) -> Result<()> {
     if let Ok(cg) = cd.cgroup(id) {
         let _ = cg.destroy();
     }
+    release_image(cd, id);
     // The shim of an --rm container may be removing the same directory right now.
     match fs::remove_dir_all(&cd.dir) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

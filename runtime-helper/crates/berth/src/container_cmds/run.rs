@@ -221,6 +221,9 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
     };
     let cd = ContainerDir::new(&global.root, &id);
     let made = (|| -> Result<()> {
+        // Keeps the image's layers (our overlay's lowerdirs) from `rmi -f` and GC until
+        // the container is removed.
+        store.lease(&record::image_lease_holder(&id), &image.id)?;
         for d in ["upper", "work", "rootfs"] {
             std::fs::create_dir_all(cd.dir.join(d))?;
         }
@@ -242,6 +245,7 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
     })();
     if let Err(e) = made {
         let _ = std::fs::remove_dir_all(&cd.dir);
+        let _ = store.release(&record::image_lease_holder(&id));
         return Err(e);
     }
     Ok((cd, rec))
