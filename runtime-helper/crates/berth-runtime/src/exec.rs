@@ -1,7 +1,9 @@
 //! Runs another process in a running container (`exec`): join its cgroup and
 //! namespaces, then the same final steps as the init (user, seccomp, capabilities).
 use crate::init::{become_process, ProcessPlan};
-use crate::spawn::{await_exec, channels, child_fail, setup_stdio, Spawned, Stdio};
+use crate::spawn::{
+    await_exec, channels, child_fail, join_cgroup_and_setsid, setup_stdio, Spawned, Stdio,
+};
 use crate::{Result, RuntimeError};
 use berth_cgroups::Cgroup;
 use nix::sched::CloneFlags;
@@ -77,16 +79,8 @@ fn exec_child(
 ) -> Result<std::convert::Infallible> {
     crate::security::reset_signals();
     setup_stdio(if req.tty { &Stdio::Null } else { &req.stdio })?;
-    if let Some(cg) = req.cgroup {
-        cg.join_self().map_err(|e| {
-            RuntimeError::sys(
-                "join cgroup",
-                cg.rel(),
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
-    }
-    nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
+    // Join before setns(CLONE_NEWCGROUP) below, as the init does before its unshare.
+    join_cgroup_and_setsid(req.cgroup)?;
     for (fd, flag) in &nss {
         nix::sched::setns(fd, *flag)
             .map_err(|e| RuntimeError::sys("setns", format!("{flag:?}"), e))?;

@@ -109,6 +109,23 @@ pub(crate) fn child_fail(err_w: &OwnedFd, e: RuntimeError) -> ! {
     unsafe { libc::_exit(1) }
 }
 
+/// Moves the calling (forked) process into `cgroup`, if any, then makes it a session
+/// leader. Callers run this before they enter or create a cgroup namespace
+/// (CLONE_NEWCGROUP), so that the namespace's root is the container's cgroup.
+pub(crate) fn join_cgroup_and_setsid(cgroup: Option<&Cgroup>) -> Result<()> {
+    if let Some(cg) = cgroup {
+        cg.join_self().map_err(|e| {
+            RuntimeError::sys(
+                "join cgroup",
+                cg.rel(),
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
+    }
+    nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
+    Ok(())
+}
+
 pub(crate) fn setup_stdio(stdio: &Stdio) -> Result<()> {
     let null = std::fs::OpenOptions::new()
         .read(true)
@@ -178,17 +195,8 @@ fn init_main(
     crate::security::reset_signals();
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     setup_stdio(&launch.stdio)?;
-    if let Some(cg) = launch.cgroup {
-        // Join before the cgroup namespace is created, so its root is the container's cgroup.
-        cg.join_self().map_err(|e| {
-            RuntimeError::sys(
-                "join cgroup",
-                cg.rel(),
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
-    }
-    nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
+    // Join before the cgroup namespace is created, so its root is the container's cgroup.
+    join_cgroup_and_setsid(launch.cgroup)?;
     let mut sys = LinuxSyscall::new(launch.cgroup_layout.clone());
     sys.unshare(flags)?;
     if flags.contains(CloneFlags::CLONE_NEWNET) {
