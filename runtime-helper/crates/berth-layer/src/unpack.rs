@@ -330,15 +330,9 @@ impl Extractor {
                 self.create(&parent, name, &raw, |p, n| {
                     rfs::symlinkat(os(&target), p, os(n))
                 })?;
+                // Owner only: chmod would follow the symlink.
                 self.apply_owner(&parent, Some(name), &meta, &raw)?;
-                self.apply_xattrs(&parent, Some(name), &meta, &raw)?;
-                rfs::utimensat(
-                    &*parent,
-                    os(name),
-                    &timestamps(meta.mtime),
-                    AtFlags::SYMLINK_NOFOLLOW,
-                )
-                .map_err(|e| LayerError::entry(&raw, e))
+                self.apply_xattrs_and_mtime(&parent, name, &meta, &raw)
             }
             EntryType::Link => {
                 let target = entry
@@ -389,14 +383,7 @@ impl Extractor {
                     )
                 })?;
                 self.apply_owner_mode(&parent, Some(name), &meta, &raw)?;
-                self.apply_xattrs(&parent, Some(name), &meta, &raw)?;
-                rfs::utimensat(
-                    &*parent,
-                    os(name),
-                    &timestamps(meta.mtime),
-                    AtFlags::SYMLINK_NOFOLLOW,
-                )
-                .map_err(|e| LayerError::entry(&raw, e))
+                self.apply_xattrs_and_mtime(&parent, name, &meta, &raw)
             }
             other => Err(LayerError::unsafe_entry(
                 &raw,
@@ -586,6 +573,26 @@ impl Extractor {
             }
         }
         Ok(())
+    }
+
+    /// The last steps for a symlink or special file `name` in `dir`, after its owner (and
+    /// mode, where it has one) are set: its xattrs, then its mtime, neither following a
+    /// symlink.
+    fn apply_xattrs_and_mtime(
+        &self,
+        dir: &OwnedFd,
+        name: &[u8],
+        meta: &Meta,
+        raw: &[u8],
+    ) -> Result<(), LayerError> {
+        self.apply_xattrs(dir, Some(name), meta, raw)?;
+        rfs::utimensat(
+            dir,
+            os(name),
+            &timestamps(meta.mtime),
+            AtFlags::SYMLINK_NOFOLLOW,
+        )
+        .map_err(|e| LayerError::entry(raw, e))
     }
 
     /// Filesystems without xattr support (or a non-root caller setting `trusted.*`) should
