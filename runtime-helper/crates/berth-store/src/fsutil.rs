@@ -1,7 +1,7 @@
 //! Crash-safe file system steps: temp path in the same filesystem, fsync, rename, fsync dir.
 use crate::{Result, StoreError};
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -75,4 +75,11 @@ pub fn now_rfc3339() -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// The whole content of an opened blob; read errors name the blob's `digest`.
+pub(crate) fn read_blob_file(mut f: File, digest: &str) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    f.read_to_end(&mut v).map_err(StoreError::io(digest))?;
+    Ok(v)
 }

@@ -1,6 +1,6 @@
 //! The store handle: opening (and sweeping), reading images, naming, removal and GC.
 use crate::digest::{chain_ids, hex_of, sha256};
-use crate::fsutil::{remove_any, write_atomic};
+use crate::fsutil::{read_blob_file, remove_any, write_atomic};
 use crate::lock::Lock;
 use crate::manifest::{ConfigRootfs, Descriptor, Manifest, OCI_CONFIG, OCI_MANIFEST};
 use crate::records::RecordsFile;
@@ -136,11 +136,7 @@ impl Store {
     }
 
     pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
-        self.open_blob(digest)?
-            .read_to_end(&mut v)
-            .map_err(StoreError::io(digest))?;
-        Ok(v)
+        read_blob_file(self.open_blob(digest)?, digest)
     }
 
     /// Imports a rootfs tar (plain, gzip or zstd) as a one-layer image named `reference`.

@@ -4,7 +4,7 @@
 //!
 //! A `Txn` is `Sync`: a puller ingests and unpacks several layers from several threads.
 use crate::digest::{hex_of, sha256};
-use crate::fsutil::{fsync_dir, remove_any, temp_path};
+use crate::fsutil::{fsync_dir, read_blob_file, remove_any, temp_path};
 use crate::lock::Lock;
 use crate::manifest::{ConfigRootfs, Manifest};
 use crate::records::ImageRecord;
@@ -135,11 +135,7 @@ impl<'s> Txn<'s> {
     }
 
     pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
-        self.open_blob(digest)?
-            .read_to_end(&mut v)
-            .map_err(StoreError::io(digest))?;
-        Ok(v)
+        read_blob_file(self.open_blob(digest)?, digest)
     }
 
     pub fn has_layer(&self, chain_id: &str) -> bool {
