@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Dockerfile language server benchmark: Berth's server vs dockerfile-language-server-nodejs
 # 0.15.0 (installed here only, not by the root package.json), over stdio, on a generated
-# 2,000-line Dockerfile. Extra node flags for both servers: BENCH_NODE_ARGS="...".
+# 2,000-line Dockerfile. Our server runs with the flags the extension passes
+# (language-server/execArgv.ts), rcjsuen's with none unless BENCH_SAME_FLAGS=1. Extra node
+# flags for both: BENCH_NODE_ARGS="...". BENCH_RUNS=n (default 3) runs per server, alternating.
 set -euo pipefail
 cd "$(dirname "$0")"
 [ -d node_modules/dockerfile-language-server-nodejs ] || npm install --no-audit --no-fund
