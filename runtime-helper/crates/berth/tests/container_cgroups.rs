@@ -105,9 +105,5 @@ fn cgroupfs_is_read_only_and_namespaced() {
     }
     assert!(out.contains(&(32u64 << 20).to_string()), "{out}");
     assert!(!out.contains("WROTE"));
-    assert!(
-        stderr(&o).contains("Read-only file system"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_contains(&o, "Read-only file system");
 }

@@ -75,10 +75,7 @@ fn planted_symlinks_do_not_redirect_mounts_to_the_host() {
 #[test]
 fn container_cannot_write_the_engine_binary() {
     let e = Engine::new();
-    let id = e
-        .ok(&["run", "-d", "busybox", "sleep", "300"])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&["busybox", "sleep", "300"]);
     let before = std::fs::read(env!("CARGO_BIN_EXE_berth")).unwrap();
     // An exec'd process is a child of a sealed copy; from inside, every process's exe
     // that is not a container binary must refuse writes.

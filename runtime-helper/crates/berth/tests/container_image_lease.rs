@@ -11,10 +11,7 @@ fn count(e: &Engine, dir: &str) -> usize {
 #[test]
 fn a_container_keeps_its_image_until_removed() {
     let e = Engine::new();
-    let id = e
-        .ok(&["run", "-d", "busybox", "sleep", "300"])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&["busybox", "sleep", "300"]);
     let o = e.berth(&["rmi", "busybox"]);
     assert_ne!(code(&o), 0, "rmi of an image in use must refuse without -f");
     e.ok(&["rmi", "-f", "busybox"]);

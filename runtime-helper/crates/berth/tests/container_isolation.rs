@@ -85,11 +85,7 @@ fn masked_and_readonly_paths() {
     // Every masked file that exists reads as empty, masked dirs are empty.
     assert!(out.lines().all(|l| l.trim() == "0"), "{out}");
     assert!(!out.contains("WROTE"), "/proc/sys must be read-only");
-    assert!(
-        stderr(&o).contains("Read-only file system"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_contains(&o, "Read-only file system");
 }
 
 #[test]
@@ -136,11 +132,7 @@ fn seccomp_blocks_what_docker_blocks() {
     // unshare(2) needs CAP_SYS_ADMIN and is not in the default allow list.
     let o = e.berth(&["run", "--rm", "busybox", "unshare", "-U", "true"]);
     assert_ne!(code(&o), 0);
-    assert!(
-        stderr(&o).contains("Operation not permitted"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_contains(&o, "Operation not permitted");
 }
 
 #[test]
@@ -160,20 +152,13 @@ fn block_device_can_be_created_but_not_opened() {
         stderr(&o)
     );
     assert_ne!(code(&o), 0);
-    assert!(
-        stderr(&o).contains("Operation not permitted"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_contains(&o, "Operation not permitted");
 }
 
 #[test]
 fn two_containers_do_not_see_each_other() {
     let e = Engine::new();
-    let id = e
-        .ok(&["run", "-d", "busybox", "sleep", "300"])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&["busybox", "sleep", "300"]);
     let ps = e.ok(&["run", "--rm", "busybox", "ps", "-o", "pid,comm"]);
     assert!(!ps.contains("sleep"), "{ps}");
     assert_eq!(ps.lines().count(), 2, "header + ps itself: {ps}");
@@ -235,10 +220,7 @@ fn no_host_fd_reaches_the_container() {
         );
     }
     let exec_out = {
-        let id = e
-            .ok(&["run", "-d", "busybox", "sleep", "300"])
-            .trim()
-            .to_string();
+        let id = e.run_detached(&["busybox", "sleep", "300"]);
         let o = e.ok(&["exec", &id, "ls", "-l", "/proc/self/fd"]);
         e.ok(&["rm", "-f", &id]);
         o
@@ -293,11 +275,7 @@ fn user_by_name_and_number() {
     assert!(st.contains("0000000000000000"), "{st}");
     let o = e.berth(&["run", "--rm", "-u", "mallory", "busybox", "id"]);
     assert_eq!(code(&o), 125);
-    assert!(
-        stderr(&o).contains("unable to find user mallory"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_contains(&o, "unable to find user mallory");
 }
 
 #[test]

@@ -15,18 +15,11 @@ fn exit_codes_follow_docker() {
     let o = e.berth(&["run", "--rm", "busybox", "no-such-command"]);
     assert_eq!(code(&o), 127);
     assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("executable file not found"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_contains(&o, "executable file not found");
     let o = e.berth(&["run", "--rm", "busybox", "/etc/passwd"]);
     assert_eq!(code(&o), 126, "{}", stderr(&o));
     // The signal that killed the init: 128 + N.
-    let id = e
-        .ok(&["run", "-d", "busybox", "sleep", "300"])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&["busybox", "sleep", "300"]);
     e.ok(&["kill", "-s", "KILL", &id]);
     assert_eq!(e.ok(&["wait", &id]).trim(), "137");
     assert_eq!(
@@ -77,17 +70,12 @@ fn signals_reach_the_process() {
     assert_eq!(child.wait().unwrap().code(), Some(42));
 
     // And `berth kill -s` reaches a detached one.
-    let id = e
-        .ok(&[
-            "run",
-            "-d",
-            "busybox",
-            "sh",
-            "-c",
-            "trap 'exit 7' USR1; echo ready; while true; do sleep 0.1; done",
-        ])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&[
+        "busybox",
+        "sh",
+        "-c",
+        "trap 'exit 7' USR1; echo ready; while true; do sleep 0.1; done",
+    ]);
     // Until the trap is set, PID 1 of a namespace drops signals it has no handler for.
     wait_for_log(&e, &id, "ready");
     e.ok(&["kill", "-s", "USR1", &id]);
@@ -97,19 +85,14 @@ fn signals_reach_the_process() {
 #[test]
 fn detached_container_outlives_the_caller_and_its_logs_outlive_it() {
     let e = Engine::new();
-    let id = e
-        .ok(&[
-            "run",
-            "-d",
-            "--name",
-            "web",
-            "busybox",
-            "sh",
-            "-c",
-            "echo one; echo two >&2; exec sleep 300",
-        ])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&[
+        "--name",
+        "web",
+        "busybox",
+        "sh",
+        "-c",
+        "echo one; echo two >&2; exec sleep 300",
+    ]);
     assert_eq!(id.len(), 64);
     // The `berth run -d` process is gone; the container runs on under its shim.
     let st = e.state(&id);
@@ -180,17 +163,12 @@ fn detached_container_outlives_the_caller_and_its_logs_outlive_it() {
 #[test]
 fn logs_tail_timestamps_follow() {
     let e = Engine::new();
-    let id = e
-        .ok(&[
-            "run",
-            "-d",
-            "busybox",
-            "sh",
-            "-c",
-            "for i in 1 2 3 4; do echo line$i; done",
-        ])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&[
+        "busybox",
+        "sh",
+        "-c",
+        "for i in 1 2 3 4; do echo line$i; done",
+    ]);
     e.ok(&["wait", &id]);
     assert_eq!(e.ok(&["logs", "--tail", "2", &id]), "line3\nline4\n");
     let ts = e.ok(&["logs", "-t", "--tail", "1", &id]);
@@ -198,10 +176,7 @@ fn logs_tail_timestamps_follow() {
     assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{ts}");
     assert_eq!(text, "line4\n");
     // -f on a running container streams until it exits.
-    let id2 = e
-        .ok(&["run", "-d", "busybox", "sh", "-c", "echo a; exec sleep 300"])
-        .trim()
-        .to_string();
+    let id2 = e.run_detached(&["busybox", "sh", "-c", "echo a; exec sleep 300"]);
     let follower = e
         .cmd(&["logs", "-f", &id2])
         .stdout(Stdio::piped())
@@ -256,10 +231,7 @@ fn tty_and_stdin() {
 #[test]
 fn exec_runs_inside_with_user_env_workdir() {
     let e = Engine::new();
-    let id = e
-        .ok(&["run", "-d", "-e", "A=1", "busybox", "sleep", "300"])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&["-e", "A=1", "busybox", "sleep", "300"]);
     let ps = e.ok(&["exec", &id, "ps", "-o", "pid,comm"]);
     assert!(ps.lines().any(|l| l.trim() == "1 sleep"), "{ps}");
     assert_eq!(
@@ -305,17 +277,12 @@ fn exec_runs_inside_with_user_env_workdir() {
 #[test]
 fn start_stop_rm() {
     let e = Engine::new();
-    let id = e
-        .ok(&[
-            "run",
-            "-d",
-            "busybox",
-            "sh",
-            "-c",
-            "echo run >> /count; cat /count | wc -l",
-        ])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&[
+        "busybox",
+        "sh",
+        "-c",
+        "echo run >> /count; cat /count | wc -l",
+    ]);
     assert_eq!(e.ok(&["wait", &id]).trim(), "0");
     e.ok(&["start", &id]);
     e.ok(&["wait", &id]);
@@ -324,34 +291,23 @@ fn start_stop_rm() {
     e.ok(&["rm", &id]);
 
     // stop: the init ignores SIGTERM (PID 1 without a handler), so stop -t kills it.
-    let id = e
-        .ok(&["run", "-d", "busybox", "sleep", "300"])
-        .trim()
-        .to_string();
+    let id = e.run_detached(&["busybox", "sleep", "300"]);
     let o = e.berth(&["rm", &id]);
     assert_eq!(code(&o), 1, "a running container needs -f");
     assert!(stderr(&o).contains("is running"));
     e.ok(&["stop", "-t", "1", &id]);
     assert_eq!(e.inspect(&id, "{{.State.ExitCode}}"), "137");
     // A container that handles SIGTERM exits with its own code.
-    let id2 = e
-        .ok(&[
-            "run",
-            "-d",
-            "busybox",
-            "sh",
-            "-c",
-            "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done",
-        ])
-        .trim()
-        .to_string();
+    let id2 = e.run_detached(&[
+        "busybox",
+        "sh",
+        "-c",
+        "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done",
+    ]);
     wait_for_log(&e, &id2, "ready");
     e.ok(&["stop", &id2]);
     assert_eq!(e.inspect(&id2, "{{.State.ExitCode}}"), "0");
-    let id3 = e
-        .ok(&["run", "-d", "busybox", "sleep", "300"])
-        .trim()
-        .to_string();
+    let id3 = e.run_detached(&["busybox", "sleep", "300"]);
     e.ok(&["rm", "-f", &id, &id2, &id3]);
     assert!(e.container_ids().is_empty());
     for i in [&id, &id2, &id3] {

@@ -124,6 +124,14 @@ impl Engine {
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
+    /// Runs `berth run -d ARGS…`, asserts success, returns the new container's id.
+    #[track_caller]
+    pub fn run_detached(&self, args: &[&str]) -> String {
+        let mut all = vec!["run", "-d"];
+        all.extend_from_slice(args);
+        self.ok(&all).trim().to_string()
+    }
+
     /// Containers that exist; `.removing-*` directories are ones an --rm shim is
     /// still deleting after reporting the exit.
     pub fn container_ids(&self) -> Vec<String> {
@@ -165,6 +173,12 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts that berth's stderr contains `needle`; the failure message is the stderr.
+#[track_caller]
+pub fn assert_stderr_contains(o: &Output, needle: &str) {
+    assert!(stderr(o).contains(needle), "{}", stderr(o));
 }
 
 /// cgroup directories a container would have on this host.
