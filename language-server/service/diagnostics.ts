@@ -53,7 +53,7 @@ export interface DiagnosticWithFixes {
 function suppressions(doc: ParsedDocument): Map<number, Set<string> | 'all'> {
   const out = new Map<number, Set<string> | 'all'>();
   for (const inst of doc.df.instructions) {
-    for (const c of inst.prevComments.length ? inst.prevComments : []) {
+    for (const c of inst.prevComments) {
       if (!c.text.startsWith(SUPPRESSION_PREFIX)) continue;
       const rest = c.text.slice(SUPPRESSION_PREFIX.length).trim();
       const names = rest.split(/[\s,]+/).filter(Boolean);
@@ -93,6 +93,7 @@ export function computeDiagnostics(doc: ParsedDocument, settings: DockerfileSett
   };
   for (const e of df.errors) push({ name: e.code, family: 'syntax', severity: 'error' }, e);
   const model = doc.model;
+  const ctx = { df, model, ignorePatterns };
   for (const rule of ALL_RULES) {
     if (configured[rule.name] === 'off') continue;
     if (rule.family === 'buildkit') {
@@ -101,7 +102,7 @@ export function computeDiagnostics(doc: ParsedDocument, settings: DockerfileSett
     }
     let findings: Finding[];
     try {
-      findings = rule.check({ df, model, ignorePatterns });
+      findings = rule.check(ctx);
     } catch {
       continue; // a broken rule must not take the others down
     }
