@@ -55,10 +55,7 @@ pub fn exec_in(req: ExecRequest) -> Result<Spawned> {
     // SAFETY: the caller is single-threaded; the child execs or _exits.
     match unsafe { fork() }.map_err(|e| RuntimeError::sys("fork", "", e))? {
         ForkResult::Child => {
-            let sock = ch
-                .sock
-                .as_ref()
-                .map(|(_, theirs)| theirs.try_clone().expect("dup socket"));
+            let sock = ch.child_sock();
             let err = exec_child(&req, others, sock).unwrap_err();
             child_fail(&ch.err_w, err)
         }

@@ -61,6 +61,15 @@ pub(crate) struct Channels {
     pub sock: Option<(OwnedFd, OwnedFd)>,
 }
 
+impl Channels {
+    /// The forked child's copy of its end of the pty socket, if there is one.
+    pub(crate) fn child_sock(&self) -> Option<OwnedFd> {
+        self.sock
+            .as_ref()
+            .map(|(_, theirs)| theirs.try_clone().expect("dup socket"))
+    }
+}
+
 pub(crate) fn channels(pty: bool) -> Result<Channels> {
     let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| RuntimeError::sys("pipe", "", e))?;
@@ -173,10 +182,7 @@ pub fn spawn(launch: Launch) -> Result<Spawned> {
     // async-signal-safe-enough code of ours and then execs or _exits.
     match unsafe { fork() }.map_err(|e| RuntimeError::sys("fork", "", e))? {
         ForkResult::Child => {
-            let sock = ch
-                .sock
-                .as_ref()
-                .map(|(_, theirs)| theirs.try_clone().expect("dup socket"));
+            let sock = ch.child_sock();
             let err = init_main(&launch, flags - CloneFlags::CLONE_NEWPID, sock).unwrap_err();
             child_fail(&ch.err_w, err)
         }
