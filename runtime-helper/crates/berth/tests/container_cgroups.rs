@@ -3,38 +3,27 @@
 mod common;
 use common::*;
 
+/// One 200 MiB allocation (dd's block buffer), with and without a memory limit.
+const ALLOC_200M: &[&str] = &[
+    "busybox",
+    "dd",
+    "if=/dev/zero",
+    "of=/dev/null",
+    "bs=200M",
+    "count=1",
+];
+
 #[test]
 fn memory_limit_oom_kills_with_137() {
     let e = Engine::new();
-    let o = e.berth(&[
-        "run",
-        "--name",
-        "oom",
-        "--memory",
-        "64m",
-        "busybox",
-        "dd",
-        "if=/dev/zero",
-        "of=/dev/null",
-        "bs=200M",
-        "count=1",
-    ]);
+    let o = e.berth(&[&["run", "--name", "oom", "--memory", "64m"], ALLOC_200M].concat());
     assert_eq!(code(&o), 137, "{}", stderr(&o));
     assert_eq!(
         e.inspect("oom", "{{.State.OOMKilled}} {{.State.ExitCode}}"),
         "true 137"
     );
     // The same allocation fits without the limit.
-    let o = e.berth(&[
-        "run",
-        "--rm",
-        "busybox",
-        "dd",
-        "if=/dev/zero",
-        "of=/dev/null",
-        "bs=200M",
-        "count=1",
-    ]);
+    let o = e.berth(&[&["run", "--rm"], ALLOC_200M].concat());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let id = e.inspect("oom", "{{.Id}}");
     e.ok(&["rm", "oom"]);
