@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { SERVER_EXEC_ARGV } from '../language-server/execArgv';
 import { LANGUAGE_ID } from '../language-server/protocol';
 import { Config } from './config';
 
@@ -64,7 +65,8 @@ export class Ctx {
   private async doStart(): Promise<void> {
     if (this.client || !this.config.languageServerEnabled) return;
     const module = this.extension.asAbsolutePath(SERVER_MODULE);
-    const execArgv = this.config.languageServerArgs;
+    // The server's own Node flags first (measured in bench/ls), then the user's.
+    const execArgv = [...SERVER_EXEC_ARGV, ...this.config.languageServerArgs];
     const serverOptions: ServerOptions = {
       run: { module, transport: TransportKind.ipc, options: { execArgv } },
       debug: { module, transport: TransportKind.ipc, options: { execArgv } },
