@@ -26,7 +26,7 @@ pub mod user;
 
 pub use error::{ErrorKind, Result, RuntimeError};
 pub use exec::{exec_in, ExecRequest};
-pub use linux::LinuxSyscall;
+pub use linux::{mount_setattr, LinuxSyscall};
 pub use rootfs::setup_rootfs;
 pub use spawn::{spawn, Launch, Spawned, Stdio};
 

@@ -162,14 +162,11 @@ struct MountAttr {
     userns_fd: u64,
 }
 
-/// mount_setattr(2) on the mount `fd` refers to (rustix has no wrapper).
-fn set_attrs(fd: &impl AsFd, attrs: Attrs, recursive: bool, path: &Path) -> Result<()> {
-    let set = attr_flags(attrs).bits() as u64;
-    if set == 0 {
-        return Ok(());
-    }
+/// mount_setattr(2) on the mount `fd` refers to (rustix has no wrapper): sets the
+/// attributes in `set` (clears none), on the whole subtree with `recursive`.
+pub fn mount_setattr(fd: &impl AsFd, set: MountAttrFlags, recursive: bool) -> std::io::Result<()> {
     let attr = MountAttr {
-        attr_set: set,
+        attr_set: set.bits() as u64,
         attr_clr: 0,
         propagation: 0,
         userns_fd: 0,
@@ -191,13 +188,18 @@ fn set_attrs(fd: &impl AsFd, attrs: Attrs, recursive: bool, path: &Path) -> Resu
         )
     };
     if rc != 0 {
-        return Err(RuntimeError::sys(
-            "mount_setattr",
-            path,
-            std::io::Error::last_os_error(),
-        ));
+        return Err(std::io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// [`mount_setattr`] with the container's [`Attrs`]; nothing to set is no call.
+fn set_attrs(fd: &impl AsFd, attrs: Attrs, recursive: bool, path: &Path) -> Result<()> {
+    let set = attr_flags(attrs);
+    if set.is_empty() {
+        return Ok(());
+    }
+    mount_setattr(fd, set, recursive).map_err(|e| RuntimeError::sys("mount_setattr", path, e))
 }
 
 impl Syscall for LinuxSyscall {

@@ -5,22 +5,10 @@
 //! defence with a detached read-only bind mount (open_tree + mount_setattr) instead of
 //! a memfd copy, which would cost a copy of the whole binary on every start.
 use anyhow::{Context, Result};
-use rustix::mount::{open_tree, OpenTreeFlags};
+use rustix::mount::{open_tree, MountAttrFlags, OpenTreeFlags};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-
-const MOUNT_ATTR_RDONLY: u64 = 1;
-const MOUNT_ATTR_NOSUID: u64 = 2;
-const MOUNT_ATTR_NODEV: u64 = 4;
-
-#[repr(C)]
-struct MountAttr {
-    attr_set: u64,
-    attr_clr: u64,
-    propagation: u64,
-    userns_fd: u64,
-}
 
 /// Whether this process already runs from a read-only mount.
 pub fn is_protected() -> bool {
@@ -38,27 +26,14 @@ pub fn readonly_self() -> Result<OwnedFd> {
         OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
     )
     .context("cloning the berth binary's mount")?;
-    let attr = MountAttr {
-        attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    // SAFETY: valid fd, empty C path, `attr` outlives the call and its size is passed.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            tree.as_raw_fd(),
-            c"".as_ptr(),
-            libc::AT_EMPTY_PATH as libc::c_uint,
-            &attr as *const MountAttr,
-            std::mem::size_of::<MountAttr>(),
-        )
-    };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error())
-            .context("making the berth binary's clone read-only");
-    }
+    berth_runtime::mount_setattr(
+        &tree,
+        MountAttrFlags::MOUNT_ATTR_RDONLY
+            | MountAttrFlags::MOUNT_ATTR_NOSUID
+            | MountAttrFlags::MOUNT_ATTR_NODEV,
+        false,
+    )
+    .context("making the berth binary's clone read-only")?;
     // Callers place other fds at 3 and 4 before exec'ing /proc/self/fd/N: keep N clear.
     // SAFETY: F_DUPFD_CLOEXEC on an fd we own; the result is checked and owned.
     let high = unsafe { libc::fcntl(tree.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
