@@ -34,6 +34,22 @@ fn two_layer_store(root: &std::path::Path, t: &std::path::Path) -> String {
         .id
 }
 
+/// `skopeo inspect ARGS… docker-archive:ARCHIVE`, asserting success; returns its stdout.
+fn skopeo_inspect_archive(archive: &std::path::Path, args: &[&str]) -> Vec<u8> {
+    let o = Command::new("skopeo")
+        .arg("inspect")
+        .args(args)
+        .arg(format!("docker-archive:{}", archive.display()))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
 #[test]
 fn save_inspect_load_round_trip_keeps_ids() {
     let t = tempfile::tempdir().unwrap();
@@ -45,27 +61,9 @@ fn save_inspect_load_round_trip_keeps_ids() {
         &["save", "-o", archive.to_str().unwrap(), "app:1"],
     ));
     // skopeo reads it as a docker archive, with our diffIDs as its layers.
-    let o = Command::new("skopeo")
-        .args(["inspect", "--raw"])
-        .arg(format!("docker-archive:{}", archive.display()))
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "skopeo: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let o = Command::new("skopeo")
-        .args(["inspect", "--config", "--raw"])
-        .arg(format!("docker-archive:{}", archive.display()))
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "skopeo: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(sha(&o.stdout), id, "skopeo sees the same config bytes");
+    skopeo_inspect_archive(&archive, &["--raw"]);
+    let config = skopeo_inspect_archive(&archive, &["--config", "--raw"]);
+    assert_eq!(sha(&config), id, "skopeo sees the same config bytes");
     let b = t.path().join("b");
     let out = ok(&berth(&b, &["load", "-i", archive.to_str().unwrap()]));
     assert!(out.contains("app:1"), "{out}");
