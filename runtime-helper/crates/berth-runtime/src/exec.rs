@@ -21,6 +21,8 @@ pub struct ExecRequest<'a> {
     pub cwd: String,
     pub user: String,
     pub tty: bool,
+    /// The pty's size (rows, columns) when `tty`, set before the process starts.
+    pub console_size: Option<(u16, u16)>,
     pub stdio: Stdio,
     pub cgroup: Option<&'a Cgroup>,
 }
@@ -89,6 +91,7 @@ fn exec_child(
         cwd: req.cwd.clone(),
         user: req.user.clone(),
         pty,
+        console_size: req.console_size,
     };
     become_process(req.spec, plan)
 }

@@ -21,6 +21,17 @@ pub(crate) struct ProcessPlan {
     pub user: String,
     /// Socket to send the pty master over; Some means "allocate a pty".
     pub pty: Option<OwnedFd>,
+    /// The pty's size (rows, columns) from the start, so the first `stty size` is right.
+    pub console_size: Option<(u16, u16)>,
+}
+
+/// `process.consoleSize` of the spec as (rows, columns).
+pub(crate) fn console_size(spec: &Spec) -> Option<(u16, u16)> {
+    let b = spec.process().as_ref()?.console_size()?;
+    Some((
+        u16::try_from(b.height()).ok()?,
+        u16::try_from(b.width()).ok()?,
+    ))
 }
 
 impl ProcessPlan {
@@ -40,6 +51,7 @@ impl ProcessPlan {
             cwd: p.cwd().to_string_lossy().into_owned(),
             user,
             pty,
+            console_size: console_size(spec),
         })
     }
 }
@@ -56,9 +68,9 @@ pub(crate) fn dup_onto(fd: &impl AsRawFd, target: i32) -> Result<()> {
     Ok(())
 }
 
-/// Allocates a pty in the container's own devpts, hands the master to the engine and
-/// makes the slave the controlling terminal and stdio.
-pub(crate) fn setup_pty(sock: &OwnedFd) -> Result<String> {
+/// Allocates a pty in the container's own devpts, sized before anything runs on it,
+/// hands the master to the engine and makes the slave the controlling terminal and stdio.
+pub(crate) fn setup_pty(sock: &OwnedFd, size: Option<(u16, u16)>) -> Result<String> {
     let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
         .map_err(|e| RuntimeError::sys("open", "/dev/ptmx", e))?;
     nix::pty::grantpt(&master).map_err(|e| RuntimeError::sys("grantpt", "/dev/ptmx", e))?;
@@ -71,6 +83,22 @@ pub(crate) fn setup_pty(sock: &OwnedFd) -> Result<String> {
         nix::sys::stat::Mode::empty(),
     )
     .map_err(|e| RuntimeError::sys("open", &name, e))?;
+    if let Some((rows, cols)) = size {
+        let ws = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ with a valid winsize on the pty master we just opened.
+        if unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws) } < 0 {
+            return Err(RuntimeError::sys(
+                "TIOCSWINSZ",
+                &name,
+                std::io::Error::last_os_error(),
+            ));
+        }
+    }
     fdpass::send_fd(sock, master.as_raw_fd())?;
     drop(master);
     // SAFETY: TIOCSCTTY on a pty slave; we are a session leader without a terminal.
@@ -120,7 +148,7 @@ fn read_or_empty(p: &str) -> String {
 /// Everything from the pty to execve. Only returns on failure.
 pub(crate) fn become_process(spec: &Spec, plan: ProcessPlan) -> Result<Infallible> {
     if let Some(sock) = &plan.pty {
-        setup_pty(sock)?;
+        setup_pty(sock, plan.console_size)?;
     }
     drop(plan.pty);
     apply_rlimits(spec)?;

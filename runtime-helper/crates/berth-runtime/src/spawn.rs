@@ -216,7 +216,7 @@ fn init_main(
     rootfs::setup_rootfs(&mut sys, launch.spec, launch.rootfs)?;
     if let Some(sock) = &pty {
         // The init's pty doubles as the container's console, as in Docker.
-        let name = crate::init::setup_pty(sock)?;
+        let name = crate::init::setup_pty(sock, crate::init::console_size(launch.spec))?;
         sys.bind_console(std::path::Path::new(&name))?;
     }
     let plan = ProcessPlan::from_spec(launch.spec, None)?;

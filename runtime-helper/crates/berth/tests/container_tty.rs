@@ -7,14 +7,28 @@ use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd};
 use std::process::Stdio;
 
-fn read_until(master: &mut std::fs::File, needle: &str, seen: &mut String) {
+/// One read from the pty, failing the test (instead of hanging it) after 30 s of silence.
+fn read_some(master: &mut std::fs::File, seen: &mut String) {
+    let mut fds = [nix::poll::PollFd::new(
+        master.as_fd(),
+        nix::poll::PollFlags::POLLIN,
+    )];
+    let ready = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(30_000u16)).unwrap();
+    assert!(
+        ready > 0,
+        "no output from the container for 30 s; got {seen:?}"
+    );
     let mut buf = [0u8; 4096];
+    let n = master
+        .read(&mut buf)
+        .expect("pty closed before the expected output");
+    assert!(n > 0, "pty closed; got {seen:?}");
+    seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+}
+
+fn read_until(master: &mut std::fs::File, needle: &str, seen: &mut String) {
     while !seen.contains(needle) {
-        let n = master
-            .read(&mut buf)
-            .expect("pty closed before the expected output");
-        assert!(n > 0, "pty closed; got {seen:?}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        read_some(master, seen);
     }
 }
 
@@ -47,7 +61,10 @@ fn tty_size_raw_mode_and_resize() {
         .unwrap();
     let mut master = std::fs::File::from(pty.master.try_clone().unwrap());
     let mut seen = String::new();
-    read_until(&mut master, "30 100", &mut seen);
+    // The pty has the caller's size before the command starts: the very first
+    // `stty size` sees it.
+    read_until(&mut master, "\n", &mut seen);
+    assert_eq!(seen.trim(), "30 100", "first output of the container");
     // The caller's terminal is in raw mode while the container runs.
     let t = nix::sys::termios::tcgetattr(pty.slave.as_fd()).unwrap();
     assert!(!t
@@ -71,9 +88,7 @@ fn tty_size_raw_mode_and_resize() {
     // The resize races with the next line of input in the shim; ask until it shows.
     while !seen.contains("40 120") {
         master.write_all(b"\n").unwrap();
-        let mut buf = [0u8; 4096];
-        let n = master.read(&mut buf).unwrap();
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        read_some(&mut master, &mut seen);
     }
     master.write_all(b"\x04").unwrap(); // ^D: EOF for `read` in the container's pty
     read_until(&mut master, "bye", &mut seen);
@@ -84,4 +99,29 @@ fn tty_size_raw_mode_and_resize() {
     assert!(t
         .local_flags
         .contains(nix::sys::termios::LocalFlags::ICANON));
+}
+
+#[test]
+fn tty_without_stdin_still_has_the_callers_size() {
+    let e = Engine::new();
+    let ws = Winsize {
+        ws_row: 33,
+        ws_col: 77,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = openpty(Some(&ws), None).unwrap();
+    let slave = || Stdio::from(pty.slave.try_clone().unwrap());
+    let mut child = e
+        .cmd(&["run", "--rm", "-t", "busybox", "stty", "size"])
+        .stdin(slave())
+        .stdout(slave())
+        .stderr(slave())
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(pty.master.try_clone().unwrap());
+    let mut seen = String::new();
+    read_until(&mut master, "\n", &mut seen);
+    assert_eq!(seen.trim(), "33 77");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }

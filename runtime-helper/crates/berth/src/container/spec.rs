@@ -35,10 +35,13 @@ pub fn etc_files(dir: &Path, rec: &Record) -> Result<Vec<Bind>> {
     ])
 }
 
+/// `console` is the caller's terminal size (rows, columns), for a pty of the right size
+/// from the start.
 pub fn build(
     rec: &Record,
     caps: &BTreeSet<String>,
     binds: &[Bind],
+    console: Option<(u16, u16)>,
 ) -> Result<oci_spec::runtime::Spec> {
     let mut mounts = vec![
         json!({"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]}),
@@ -79,7 +82,7 @@ pub fn build(
     {
         annotations.insert(SECCOMP_ANNOTATION.into(), json!("unconfined"));
     }
-    let spec = json!({
+    let mut spec = json!({
         "ociVersion": "1.0.2",
         "hostname": rec.hostname,
         "root": {"path": "rootfs", "readonly": rec.read_only},
@@ -100,6 +103,9 @@ pub fn build(
             "readonlyPaths": READONLY_PATHS,
         },
     });
+    if let (true, Some((rows, cols))) = (rec.tty, console) {
+        spec["process"]["consoleSize"] = json!({"height": rows, "width": cols});
+    }
     serde_json::from_value(spec).context("building the runtime spec")
 }
 

@@ -57,6 +57,7 @@ pub(super) fn exec(global: &GlobalOpts, a: ExecArgs) -> Outcome {
         cwd: a.workdir.clone().unwrap_or_else(|| rec.working_dir.clone()),
         user: a.user.clone().unwrap_or_else(|| rec.user.clone()),
         tty: a.tty,
+        console_size: if a.tty { tty::winsize(0) } else { None },
         stdio,
         cgroup: Some(&cgroup),
     };

@@ -229,7 +229,8 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
         }
         let mut all_binds = spec::etc_files(&cd.dir, &rec)?;
         all_binds.extend(binds);
-        let oci = spec::build(&rec, &caps, &all_binds)?;
+        let console = if rec.tty { tty::winsize(0) } else { None };
+        let oci = spec::build(&rec, &caps, &all_binds, console)?;
         let rootfs = berth_runtime::Rootfs {
             lower: image.layer_dirs.clone(),
             upper: cd.dir.join("upper"),
