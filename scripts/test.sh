@@ -12,11 +12,11 @@ step() {
   echo "=== $name: $*"
   if ! "$@"; then failed+=("$name"); fi
 }
-step "typescript unit and LSP tests" node --test --test-concurrency=2 out/test/unit/
-step "engine tests (cargo, as root)" bash scripts/test-engine.sh
-if [ -f test/e2e/run.mjs ]; then
-  step "VS Code e2e (code-server)" node test/e2e/run.mjs
-fi
+# Each suite has a deadline far above its usual time, so a hang fails the run with a
+# name instead of eating CI's 90 minutes.
+step "typescript unit and LSP tests" timeout -k 30 900 node --test --test-concurrency=2 out/test/unit/
+step "engine tests (cargo, as root)" timeout -k 30 2400 bash scripts/test-engine.sh
+step "VS Code e2e (code-server)" timeout -k 30 1500 node test/e2e/run.mjs
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}" >&2
