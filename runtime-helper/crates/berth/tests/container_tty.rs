@@ -2,7 +2,7 @@
 //! pty with the caller's size, and a resize (SIGWINCH) reaches it.
 mod common;
 use common::*;
-use nix::pty::{openpty, Winsize};
+use nix::pty::{openpty, OpenptyResult, Winsize};
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd};
 use std::process::Stdio;
@@ -32,19 +32,39 @@ fn read_until(master: &mut std::fs::File, needle: &str, seen: &mut String) {
     }
 }
 
-#[test]
-fn tty_size_raw_mode_and_resize() {
-    let e = Engine::new();
+/// Starts `berth ARGS` with a new pty of `(rows, cols)` as its stdio, as a terminal
+/// would; returns the pty, the berth process and the pty's master end.
+fn on_pty(
+    e: &Engine,
+    (rows, cols): (u16, u16),
+    args: &[&str],
+) -> (OpenptyResult, std::process::Child, std::fs::File) {
     let ws = Winsize {
-        ws_row: 30,
-        ws_col: 100,
+        ws_row: rows,
+        ws_col: cols,
         ws_xpixel: 0,
         ws_ypixel: 0,
     };
     let pty = openpty(Some(&ws), None).unwrap();
     let slave = || Stdio::from(pty.slave.try_clone().unwrap());
     let child = e
-        .cmd(&[
+        .cmd(args)
+        .stdin(slave())
+        .stdout(slave())
+        .stderr(slave())
+        .spawn()
+        .unwrap();
+    let master = std::fs::File::from(pty.master.try_clone().unwrap());
+    (pty, child, master)
+}
+
+#[test]
+fn tty_size_raw_mode_and_resize() {
+    let e = Engine::new();
+    let (pty, child, mut master) = on_pty(
+        &e,
+        (30, 100),
+        &[
             "run",
             "--rm",
             "-t",
@@ -53,13 +73,8 @@ fn tty_size_raw_mode_and_resize() {
             "sh",
             "-c",
             "while true; do stty size; read x || break; done; echo bye",
-        ])
-        .stdin(slave())
-        .stdout(slave())
-        .stderr(slave())
-        .spawn()
-        .unwrap();
-    let mut master = std::fs::File::from(pty.master.try_clone().unwrap());
+        ],
+    );
     let mut seen = String::new();
     // The pty has the caller's size before the command starts: the very first
     // `stty size` sees it.
@@ -104,22 +119,11 @@ fn tty_size_raw_mode_and_resize() {
 #[test]
 fn tty_without_stdin_still_has_the_callers_size() {
     let e = Engine::new();
-    let ws = Winsize {
-        ws_row: 33,
-        ws_col: 77,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let pty = openpty(Some(&ws), None).unwrap();
-    let slave = || Stdio::from(pty.slave.try_clone().unwrap());
-    let mut child = e
-        .cmd(&["run", "--rm", "-t", "busybox", "stty", "size"])
-        .stdin(slave())
-        .stdout(slave())
-        .stderr(slave())
-        .spawn()
-        .unwrap();
-    let mut master = std::fs::File::from(pty.master.try_clone().unwrap());
+    let (_pty, mut child, mut master) = on_pty(
+        &e,
+        (33, 77),
+        &["run", "--rm", "-t", "busybox", "stty", "size"],
+    );
     let mut seen = String::new();
     read_until(&mut master, "\n", &mut seen);
     assert_eq!(seen.trim(), "33 77");
