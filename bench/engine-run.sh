@@ -25,15 +25,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The busybox rootfs (ENVIRONMENT.md), once as a directory for the bundles and once as
-# a tar imported into berth's store.
+# The same busybox rootfs (ENVIRONMENT.md) twice: a tar imported into berth's store, and
+# that tar unpacked as the bundles' rootfs.
 R=$W/bundle/rootfs
-mkdir -p "$R"/{bin,proc,sys,dev,tmp,etc,root}
-cp /bin/busybox "$R/bin/"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$R/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"
-echo 'root:x:0:' > "$R/etc/group"
-tar -C "$R" -cf "$W/busybox.tar" .
+mkdir -p "$R"
+bash scripts/busybox-rootfs.sh "$W/busybox.tar"
+tar -C "$R" -xf "$W/busybox.tar"
 "$BERTH" --root "$W/store" import "$W/busybox.tar" busybox >/dev/null
 
 # An OCI bundle for runc and crun: their default spec, running `true` without a tty.

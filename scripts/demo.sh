@@ -12,9 +12,10 @@ show() { printf '$ %s\n' "$*"; "$@"; }
 
 say "An offline busybox image, imported into the store (${BERTH_ROOT:-/var/lib/berth})"
 tarball=$(mktemp --suffix=.tar)
-trap 'rm -f "$tarball"' EXIT
+trap 'rm -f "$tarball"' EXIT # on failure; the `exec` at the end skips EXIT traps
 bash scripts/busybox-rootfs.sh "$tarball"
 show "$berth" import "$tarball" berth-demo/busybox:latest
+rm -f "$tarball"
 show "$berth" images
 
 say "A container sees only itself: its own PID 1 and hostname; Docker's capabilities, seccomp and masked paths"
