@@ -57,4 +57,3 @@ export const BEST_PRACTICE_RULES: Rule[] = [
 export const SYNTAX_RULES: Rule[] = [UnknownInstruction, InstructionBeforeFrom, InstructionArguments, InvalidFlag];
 
 export const ALL_RULES: Rule[] = [...SYNTAX_RULES, ...BUILDKIT_RULES, ...BEST_PRACTICE_RULES];
-export const RULES_BY_NAME = new Map(ALL_RULES.map((r) => [r.name, r]));

@@ -60,9 +60,3 @@ export function trimSpaceEnd(s: string, start: number, end: number): number {
   while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
   return end;
 }
-
-export function trimSpaceBounds(s: string, start = 0, end = s.length): [number, number] {
-  while (start < end && isSpace(s.charCodeAt(start))) start++;
-  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
-  return [start, end];
-}

@@ -38,11 +38,8 @@ export function runCommands(inst: Instruction): string[][] {
 }
 
 /** Simple commands of a script: split on && || ; | and newlines. */
-export function simpleCommands(script: string): string[][] {
-  return script.length === 0 ? [] : splitCommands(script);
-}
-
-function splitCommands(script: string): string[][] {
+function simpleCommands(script: string): string[][] {
+  if (script.length === 0) return [];
   return script
     .replace(/\\\n/g, ' ')
     .split(/&&|\|\||;|\||\n/)
