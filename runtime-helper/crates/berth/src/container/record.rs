@@ -264,11 +264,9 @@ fn release_image(cd: &ContainerDir, id: &str) {
 }
 
 /// Makes a container invisible at once (one rename) and returns the directory left to
-/// delete, so `run --rm` can report the exit before the slow part of the removal.
+/// delete, so `run --rm` can report the exit before the slow part of the removal. For
+/// the shim, which has already destroyed the container's cgroup.
 pub fn detach(cd: &ContainerDir, id: &str) -> Result<ContainerDir> {
-    if let Ok(cg) = cd.cgroup(id) {
-        let _ = cg.destroy();
-    }
     release_image(cd, id);
     let parent = cd.dir.parent().unwrap_or(Path::new("/"));
     let trash = parent.join(format!(".removing-{id}"));
