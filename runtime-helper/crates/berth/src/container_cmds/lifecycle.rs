@@ -92,9 +92,8 @@ pub(super) fn rm_one(global: &GlobalOpts, key: &str, force: bool) -> Outcome {
         let _ = signal_pid(st.pid, Signal::SIGKILL);
         wait_exit(&cd, None);
     }
-    if cd.dir.exists() {
-        record::remove(&cd, &rec.id).map_err(engine)?;
-    }
+    // An --rm container's shim may have removed it meanwhile; remove allows for that.
+    record::remove(&cd, &rec.id).map_err(engine)?;
     println!("{key}");
     Ok(0)
 }
