@@ -1,12 +1,11 @@
 //! exec: a new process in a running container, its stdio copied by this process.
-use super::run::{pipe, proxy_signal_set};
+use super::run::{forward_signals, pipe, proxy_signal_set};
 use super::ExecArgs;
 use super::{engine, fail, find, Exit, Outcome};
 use crate::container::options;
 use crate::container::record::Status;
 use crate::{sealed, tty, GlobalOpts};
 use berth_runtime::{ExecRequest, Stdio as RtStdio};
-use nix::sys::signal::Signal;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 
@@ -111,14 +110,9 @@ fn forward_exec_signals(pid: i32, pty: Option<OwnedFd>) {
     if set.thread_block().is_err() {
         return;
     }
-    std::thread::spawn(move || loop {
-        let Ok(sig) = set.wait() else { return };
-        if sig == Signal::SIGWINCH {
-            if let Some(m) = &pty {
-                tty::copy_winsize(0, m);
-            }
-        } else {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
+    forward_signals(set, pid, move || {
+        if let Some(m) = &pty {
+            tty::copy_winsize(0, m);
         }
     });
 }

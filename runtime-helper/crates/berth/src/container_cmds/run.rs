@@ -57,7 +57,12 @@ pub(super) fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
         }
         _ => return fail(125, "the container's shim exited without starting it"),
     };
-    forward_signals(proxied, pid, winch_w);
+    // Resizes go to the shim, which copies our terminal's size to the pty.
+    forward_signals(proxied, pid, move || {
+        if let Some(w) = &winch_w {
+            let _ = nix::unistd::write(w, b"w");
+        }
+    });
     let code = match read_status(&mut status) {
         Some(StatusLine::Exited(code)) => code,
         _ => {
@@ -223,7 +228,7 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
     let made = (|| -> Result<()> {
         // Keeps the image's layers (our overlay's lowerdirs) from `rmi -f` and GC until
         // the container is removed.
-        store.lease(&record::image_lease_holder(&id), &image.id)?;
+        store.lease(&record::image_lease_holder(&id), &image)?;
         for d in ["upper", "work", "rootfs"] {
             std::fs::create_dir_all(cd.dir.join(d))?;
         }
@@ -370,14 +375,12 @@ pub(super) fn proxy_signal_set() -> SigSet {
 }
 
 /// Proxies the caller's signals (blocked in `set`) to the container's process (docker's
-/// sig-proxy), and terminal resizes to the shim.
-pub(super) fn forward_signals(set: SigSet, pid: i32, winch: Option<OwnedFd>) {
+/// sig-proxy); a terminal resize calls `on_winch` instead.
+pub(super) fn forward_signals(set: SigSet, pid: i32, on_winch: impl Fn() + Send + 'static) {
     std::thread::spawn(move || loop {
         let Ok(sig) = set.wait() else { return };
         if sig == Signal::SIGWINCH {
-            if let Some(w) = &winch {
-                let _ = nix::unistd::write(w, b"w");
-            }
+            on_winch();
         } else {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
         }
