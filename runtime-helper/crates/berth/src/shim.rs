@@ -157,11 +157,7 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
 
     let status = pump(pid, outputs, container_in, args, &mut log)?;
     let _ = log.flush();
-    let code = match status {
-        WaitStatus::Exited(_, c) => c,
-        WaitStatus::Signaled(_, s, _) => 128 + s as i32,
-        _ => 255,
-    };
+    let code = exit_code(status);
     let oom = cg.oom_kill_count().unwrap_or(0) > 0;
     let _ = cg.destroy();
     let st = State {
@@ -182,6 +178,15 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         rep.send(&format!("exited {code}"));
     }
     Ok(())
+}
+
+/// A process's exit as a shell reports it: its code, or 128 + the signal that killed it.
+pub fn exit_code(status: WaitStatus) -> i32 {
+    match status {
+        WaitStatus::Exited(_, c) => c,
+        WaitStatus::Signaled(_, s, _) => 128 + s as i32,
+        _ => 255,
+    }
 }
 
 fn pidfd_open(pid: nix::unistd::Pid) -> Result<OwnedFd> {

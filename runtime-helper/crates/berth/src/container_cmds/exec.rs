@@ -98,11 +98,7 @@ pub(super) fn exec(global: &GlobalOpts, a: ExecArgs) -> Outcome {
         let _ = t.join();
     }
     drop(_raw);
-    Ok(match status {
-        nix::sys::wait::WaitStatus::Exited(_, c) => c,
-        nix::sys::wait::WaitStatus::Signaled(_, s, _) => 128 + s as i32,
-        _ => 255,
-    })
+    Ok(crate::shim::exit_code(status))
 }
 
 fn forward_exec_signals(pid: i32, pty: Option<OwnedFd>) {
