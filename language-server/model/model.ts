@@ -369,3 +369,10 @@ export function isImplicitlyDefined(model: Model, name: string, stage: number, o
   if (stage < 0 || isFromOrder(model, stage, order)) return name in BUILTIN_ARGS;
   return COMMON_ENV.includes(name);
 }
+
+/** Stage index containing a document offset (-1 before the first FROM). */
+export function stageAt(model: Model, offset: number): number {
+  let s = -1;
+  for (const st of model.stages) if (st.from.start <= offset) s = st.index;
+  return s;
+}

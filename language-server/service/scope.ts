@@ -1,5 +1,5 @@
 /** What is visible at a position: variables, stages. */
-import { BUILTIN_ARGS, COMMON_ENV, type Model, type VarDef } from '../model/model';
+import { BUILTIN_ARGS, COMMON_ENV, stageAt, type Model, type VarDef } from '../model/model';
 import type { Instruction } from '../syntax/ast';
 
 export interface VisibleVar {
@@ -10,8 +10,7 @@ export interface VisibleVar {
 
 export function visibleVars(model: Model, inst: Instruction | undefined, offset: number): VisibleVar[] {
   const o = inst ? model.order.get(inst) : undefined;
-  let stage = -1;
-  for (const s of model.stages) if (s.from.start <= offset) stage = s.index;
+  const stage = stageAt(model, offset);
   const order = o ? (offset > (inst?.end ?? 0) ? o.order + 1 : o.order) : Number.MAX_SAFE_INTEGER;
   const inFrom = inst?.name === 'FROM' || stage < 0;
   const out = new Map<string, VisibleVar>();
@@ -29,8 +28,8 @@ export function visibleVars(model: Model, inst: Instruction | undefined, offset:
 
 /** Names of stages defined before the stage containing the offset. */
 export function earlierStages(model: Model, offset: number): string[] {
-  let cur = model.stages.length;
-  for (const s of model.stages) if (s.from.start <= offset) cur = s.index;
+  const at = stageAt(model, offset);
+  const cur = at < 0 ? model.stages.length : at;
   const out: string[] = [];
   for (const s of model.stages) if (s.index < cur && s.name) out.push(s.nameWord?.value ?? s.name);
   return out;
