@@ -3,7 +3,7 @@
 //! holder under `leases/`, so holders never contend on a shared file.
 use crate::fsutil::write_atomic;
 use crate::lock::Lock;
-use crate::{Result, Store, StoreError};
+use crate::{ResolvedImage, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::PathBuf;
@@ -34,18 +34,26 @@ impl Store {
         Ok(self.root().join("leases").join(holder))
     }
 
-    /// Records that `holder` uses the image `image` (a reference or ID): its content is kept
-    /// until [`Store::release`], and `rmi` without force refuses to remove it.
-    pub fn lease(&self, holder: &str, image: &str) -> Result<()> {
+    /// Records that `holder` uses `image` (as its caller resolved it): its content is kept
+    /// until [`Store::release`], and `rmi` without force refuses to remove it. Fails with
+    /// NotFound if the image's record went away since it was resolved.
+    pub fn lease(&self, holder: &str, image: &ResolvedImage) -> Result<()> {
         let p = self.lease_path(holder)?;
-        // Shared, like an image write: a GC (exclusive) either sees this lease or ran
-        // before the image was resolved, never in between.
+        // Shared, like an image write: a GC (exclusive) either sees this lease, or ran
+        // before it and then the image's record must still be there for its content to be.
         let _l = Lock::shared(&self.root().join("store.lock"))?;
-        let img = self.resolve_image(image)?;
+        let recs = self.records().read()?;
+        let rec = recs
+            .images
+            .get(&image.id)
+            .ok_or_else(|| StoreError::NotFound {
+                what: "image",
+                name: image.id.clone(),
+            })?;
         let l = Lease {
             holder: holder.to_string(),
-            image: img.id,
-            manifest: img.manifest_digest,
+            image: image.id.clone(),
+            manifest: rec.manifest.clone(),
         };
         fs::create_dir_all(self.root().join("leases"))
             .map_err(StoreError::io(self.root().join("leases")))?;

@@ -193,15 +193,19 @@ fn leased_images_survive_rmi_and_gc_until_released() {
     let id = store
         .import_rootfs(&rootfs_tar(&[("a", b"1")])[..], "used")
         .unwrap();
-    let dir = store.resolve_image("used").unwrap().layer_dirs[0].clone();
-    store.lease("ctr-1", "used").unwrap();
-    assert!(store.lease("../x", "used").is_err());
+    let img = store.resolve_image("used").unwrap();
+    let dir = img.layer_dirs[0].clone();
+    store.lease("ctr-1", &img).unwrap();
+    assert!(store.lease("../x", &img).is_err());
     let err = store.remove_image("used", false).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert!(err.to_string().contains("ctr-1"), "{err}");
     // Forced: the name and record go, the content stays for the holder.
     store.remove_image("used", true).unwrap();
     assert!(store.resolve_image(&id).is_err());
+    // A lease on what was resolved before the record went is refused, not written.
+    let err = store.lease("ctr-2", &img).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(dir.join("a").exists());
     assert!(store.has_blob(&id));
     store.release("ctr-1").unwrap();
