@@ -150,9 +150,8 @@ impl Cgroup {
                     return Err(CgroupError::Unsupported("memory"));
                 }
             }
-            if res.cpu_quota.is_some() {
+            if let Some(quota) = res.cpu_quota {
                 if has("cpu") {
-                    let quota = res.cpu_quota.map_or("max".into(), |q| q.to_string());
                     write(&u.join("cpu.max"), &format!("{quota} {}", res.cpu_period()))?;
                 } else if !v1_has("cpu") {
                     return Err(CgroupError::Unsupported("cpu"));
