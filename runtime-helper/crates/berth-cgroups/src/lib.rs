@@ -52,10 +52,6 @@ impl Cgroup {
         Ok(cg)
     }
 
-    pub fn layout(&self) -> &Layout {
-        &self.layout
-    }
-
     pub fn rel(&self) -> &Path {
         &self.rel
     }
