@@ -43,7 +43,6 @@ pub fn save(store: &Store, images: &[String], out: &Path) -> Result<()> {
         let mut written = std::collections::HashSet::new();
         for name in images {
             let img = store.resolve_image(name)?;
-            let config = store.read_blob(&img.id)?;
             let chex = hex_of(&img.id)?.to_string();
             let tags: Vec<String> = match Reference::parse(name) {
                 Ok(r) if img.references.contains(&r.to_string()) && r.tag.is_some() => {
@@ -61,8 +60,8 @@ pub fn save(store: &Store, images: &[String], out: &Path) -> Result<()> {
                 append(
                     &mut b,
                     &format!("{chex}.json"),
-                    config.len() as u64,
-                    &config[..],
+                    img.raw_config.len() as u64,
+                    &img.raw_config[..],
                 )?;
             }
             let mut layers = Vec::new();

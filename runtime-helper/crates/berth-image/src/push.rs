@@ -66,7 +66,6 @@ pub fn push(
         )?;
         progress.finish(&id, "Pushed");
     }
-    let manifest = store.read_blob(&local.manifest_digest)?;
     let mt = local
         .manifest
         .media_type
@@ -78,7 +77,7 @@ pub fn push(
         &url,
         &scope,
         &[("Content-Type", &mt)],
-        Body::Bytes(&manifest),
+        Body::Bytes(&local.raw_manifest),
     )?;
     Ok(local.manifest_digest)
 }

@@ -21,9 +21,13 @@ pub struct Store {
 pub struct ResolvedImage {
     pub id: ImageId,
     pub config: ImageConfiguration,
+    /// The config blob as stored (`config` parsed from it), for callers that hand it on.
+    pub raw_config: Vec<u8>,
     pub layer_dirs: Vec<PathBuf>,
     pub manifest_digest: String,
     pub manifest: Manifest,
+    /// The manifest blob as stored (`manifest` parsed from it).
+    pub raw_manifest: Vec<u8>,
     /// Full references (`docker.io/library/busybox:latest`) naming this image.
     pub references: Vec<String>,
 }
@@ -256,8 +260,10 @@ impl Store {
             id: id.to_string(),
             config,
             layer_dirs,
+            raw_config: cfg_raw,
             manifest_digest: rec.manifest.clone(),
             manifest,
+            raw_manifest: raw,
             references: recs.refs_of(id),
         })
     }

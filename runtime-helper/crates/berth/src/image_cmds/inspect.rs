@@ -11,7 +11,7 @@ pub fn inspect(global: &GlobalOpts, images: &[String]) -> Result<()> {
         let img = store
             .resolve_image(name)
             .with_context(|| format!("inspecting {name}"))?;
-        let config: serde_json::Value = serde_json::from_slice(&store.read_blob(&img.id)?)?;
+        let config: serde_json::Value = serde_json::from_slice(&img.raw_config)?;
         let (tags, digests): (Vec<String>, Vec<String>) = img
             .references
             .iter()
