@@ -5,7 +5,7 @@
  * the keys in `RESTART_KEYS` only take effect when the language client is restarted.
  */
 import * as vscode from 'vscode';
-import { SETTINGS_SECTION, SETTING_KEYS } from '../language-server/protocol';
+import { SETTINGS_SECTION } from '../language-server/protocol';
 
 /** Settings whose change needs a language server restart. */
 const RESTART_KEYS = ['berth.languageServer.enabled', 'berth.languageServer.args'] as const;
@@ -14,8 +14,6 @@ export class Config {
   static readonly rootSection = 'berth';
   /** The section the client keeps in sync with the server (didChangeConfiguration). */
   static readonly serverSection = SETTINGS_SECTION;
-  /** Every key the server reads; package.json mirrors these. */
-  static readonly serverKeys = Object.values(SETTING_KEYS);
 
   private get cfg(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(Config.rootSection);

@@ -37,10 +37,6 @@ export class Ctx {
     this.clientScope.push(d);
   }
 
-  get languageClient(): LanguageClient | undefined {
-    return this.client;
-  }
-
   start(): Promise<void> {
     return this.serialized(() => this.doStart());
   }
