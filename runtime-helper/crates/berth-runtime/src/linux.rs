@@ -425,6 +425,8 @@ impl Syscall for LinuxSyscall {
     fn mknod_char(&mut self, path: &Path, major: u32, minor: u32, mode: u32) -> Result<()> {
         let parent = self.mkdir_all(path.parent().unwrap_or(Path::new("/")))?;
         let name = path.file_name().unwrap_or_default();
+        // mknod honours the umask: the init clears it (spawn::init_main), so `mode` is
+        // the node's mode without a chmod per device.
         match rustix::fs::mknodat(
             &parent,
             name,
@@ -432,16 +434,9 @@ impl Syscall for LinuxSyscall {
             FMode::from_raw_mode(mode),
             rustix::fs::makedev(major, minor),
         ) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => return Err(RuntimeError::sys("mknod", path, e)),
+            Ok(()) | Err(Errno::EXIST) => Ok(()),
+            Err(e) => Err(RuntimeError::sys("mknod", path, e)),
         }
-        // mknod honours the umask; the node's mode must not depend on the caller's.
-        let fd = self.resolve_err("open", path)?;
-        rustix::fs::chmod(
-            format!("/proc/self/fd/{}", fd.as_raw_fd()),
-            FMode::from_raw_mode(mode),
-        )
-        .map_err(|e| RuntimeError::sys("chmod", path, e))
     }
 
     fn symlink(&mut self, target: &str, link: &Path) -> Result<()> {

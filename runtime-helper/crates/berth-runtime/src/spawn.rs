@@ -199,6 +199,8 @@ fn init_main(
     pty: Option<OwnedFd>,
 ) -> Result<std::convert::Infallible> {
     crate::security::reset_signals();
+    // What the rootfs setup creates (directories, files, device nodes) gets exactly the
+    // mode it asks for.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     setup_stdio(&launch.stdio)?;
     // Join before the cgroup namespace is created, so its root is the container's cgroup.
