@@ -3,7 +3,7 @@ use crate::digest::{chain_ids, hex_of, sha256};
 use crate::fsutil::{read_blob_file, remove_any, write_atomic};
 use crate::lock::Lock;
 use crate::manifest::{ConfigRootfs, Descriptor, Manifest, OCI_CONFIG, OCI_MANIFEST};
-use crate::records::RecordsFile;
+use crate::records::{Records, RecordsFile};
 use crate::{ImageId, Reference, Result, StoreError, Txn};
 use berth_layer::UnpackOptions;
 use oci_spec::image::ImageConfiguration;
@@ -65,6 +65,40 @@ fn host_arch() -> &'static str {
         "s390x" => "s390x",
         other => other,
     }
+}
+
+/// The image ID `s` names in `recs`: a reference, or an ID or unique ID prefix.
+fn resolve_id(recs: &Records, s: &str) -> Result<ImageId> {
+    if let Ok(r) = Reference::parse(s) {
+        if let Some(id) = recs.refs.get(&r.to_string()) {
+            return Ok(id.clone());
+        }
+    }
+    let hex = s.strip_prefix("sha256:").unwrap_or(s);
+    if hex.len() >= 4 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let hex = hex.to_ascii_lowercase();
+        let hits: Vec<_> = recs
+            .images
+            .keys()
+            .filter(|k| {
+                k.strip_prefix("sha256:")
+                    .is_some_and(|h| h.starts_with(&hex))
+            })
+            .collect();
+        match hits.len() {
+            1 => return Ok(hits[0].clone()),
+            0 => {}
+            _ => {
+                return Err(StoreError::Conflict(format!(
+                    "image ID prefix {s:?} is ambiguous"
+                )))
+            }
+        }
+    }
+    Err(StoreError::NotFound {
+        what: "image",
+        name: s.to_string(),
+    })
 }
 
 impl Store {
@@ -194,46 +228,12 @@ impl Store {
     /// Finds an image by reference (`busybox`, `x:tag`, full form), or by ID (`sha256:…`,
     /// bare hex, or a unique prefix of at least 4 hex digits).
     pub fn resolve_image(&self, reference_or_id: &str) -> Result<ResolvedImage> {
-        let id = self.resolve_id(reference_or_id)?;
-        self.load_image(&id)
+        let recs = self.records().read()?;
+        let id = resolve_id(&recs, reference_or_id)?;
+        self.load_image(&recs, &id)
     }
 
-    pub(crate) fn resolve_id(&self, s: &str) -> Result<ImageId> {
-        let recs = self.records().read()?;
-        if let Ok(r) = Reference::parse(s) {
-            if let Some(id) = recs.refs.get(&r.to_string()) {
-                return Ok(id.clone());
-            }
-        }
-        let hex = s.strip_prefix("sha256:").unwrap_or(s);
-        if hex.len() >= 4 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            let hex = hex.to_ascii_lowercase();
-            let hits: Vec<_> = recs
-                .images
-                .keys()
-                .filter(|k| {
-                    k.strip_prefix("sha256:")
-                        .is_some_and(|h| h.starts_with(&hex))
-                })
-                .collect();
-            match hits.len() {
-                1 => return Ok(hits[0].clone()),
-                0 => {}
-                _ => {
-                    return Err(StoreError::Conflict(format!(
-                        "image ID prefix {s:?} is ambiguous"
-                    )))
-                }
-            }
-        }
-        Err(StoreError::NotFound {
-            what: "image",
-            name: s.to_string(),
-        })
-    }
-
-    fn load_image(&self, id: &str) -> Result<ResolvedImage> {
-        let recs = self.records().read()?;
+    fn load_image(&self, recs: &Records, id: &str) -> Result<ResolvedImage> {
         let rec = recs.images.get(id).ok_or_else(|| StoreError::NotFound {
             what: "image",
             name: id.to_string(),
@@ -308,7 +308,7 @@ impl Store {
                 reason: "cannot tag with a digest".into(),
             });
         }
-        let id = self.resolve_id(source)?;
+        let id = resolve_id(&self.records().read()?, source)?;
         self.records().update(|r| {
             if !r.images.contains_key(&id) {
                 return Err(StoreError::NotFound {
@@ -325,16 +325,12 @@ impl Store {
     /// name (or the ID, with `force` when the image has several names) removes the image,
     /// then unreferenced blobs and layers are collected.
     pub fn remove_image(&self, name: &str, force: bool) -> Result<RemoveReport> {
-        let id = self.resolve_id(name)?;
+        let recs = self.records().read()?;
+        let id = resolve_id(&recs, name)?;
         let by_ref = Reference::parse(name)
             .ok()
             .map(|r| r.to_string())
-            .filter(|r| {
-                self.records()
-                    .read()
-                    .map(|x| x.refs.contains_key(r))
-                    .unwrap_or(false)
-            });
+            .filter(|r| recs.refs.contains_key(r));
         let holders: Vec<String> = self
             .leases()?
             .into_iter()
