@@ -29,13 +29,18 @@ pub fn sha256(data: &[u8]) -> String {
 pub fn chain_ids(diff_ids: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(diff_ids.len());
     for d in diff_ids {
-        let next = match out.last() {
-            None => d.clone(),
-            Some(prev) => sha256(format!("{prev} {d}").as_bytes()),
-        };
+        let next = chain_id(out.last().map(String::as_str), d);
         out.push(next);
     }
     out
+}
+
+/// The chain ID of the layer `diff_id` on top of the layer chain `parent` (none: the base).
+pub(crate) fn chain_id(parent: Option<&str>, diff_id: &str) -> String {
+    match parent {
+        None => diff_id.to_string(),
+        Some(p) => sha256(format!("{p} {diff_id}").as_bytes()),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! its temporary files, so a failed pull or load leaves the store as it was.
 //!
 //! A `Txn` is `Sync`: a puller ingests and unpacks several layers from several threads.
-use crate::digest::{hex_of, sha256};
+use crate::digest::{chain_id, hex_of};
 use crate::fsutil::{fsync_dir, read_blob_file, remove_any, temp_path};
 use crate::lock::Lock;
 use crate::manifest::{ConfigRootfs, Manifest};
@@ -156,13 +156,9 @@ impl<'s> Txn<'s> {
         parent_chain: Option<&str>,
         opts: &UnpackOptions,
     ) -> Result<LayerInfo> {
-        let chain_of = |diff: &str| match parent_chain {
-            None => diff.to_string(),
-            Some(p) => sha256(format!("{p} {diff}").as_bytes()),
-        };
         if let Some(d) = expected_diff_id {
             hex_of(d)?;
-            let chain = chain_of(d);
+            let chain = chain_id(parent_chain, d);
             if self.has_layer(&chain) {
                 // The layer is there, but this blob must still be the layer it claims to
                 // be, or a later save/push would hand out other content under its name.
@@ -213,7 +209,7 @@ impl<'s> Txn<'s> {
                 return Err(e);
             }
         };
-        let chain = chain_of(&unpacked.diff_id);
+        let chain = chain_id(parent_chain, &unpacked.diff_id);
         let mut layers = self.layers.lock().expect("poisoned");
         if layers.contains_key(&chain) || self.store.has_layer(&chain) {
             let _ = remove_any(&dir);
