@@ -58,6 +58,11 @@ impl LinuxSyscall {
 
     /// mkdir -p inside the root, each component resolved in the root.
     fn mkdir_all(&self, path: &Path) -> Result<OwnedFd> {
+        // Most targets exist (/proc, /sys, /dev once mounted): one openat2, not two
+        // syscalls per component.
+        if let Ok(fd) = self.resolve(path) {
+            return Ok(fd);
+        }
         let mut prefix = PathBuf::from("/");
         for comp in relative(path).components() {
             let Component::Normal(name) = comp else {
