@@ -11,6 +11,8 @@ export class TestClient {
   readonly conn: ProtocolConnection;
   private waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   readonly published: PublishDiagnosticsParams[] = [];
+  /** window/logMessage texts; the server logs a handler that threw as `berth-dockerfile: <handler> failed: …` */
+  readonly logs: string[] = [];
   private version = new Map<string, number>();
   stderr = '';
 
@@ -30,7 +32,7 @@ export class TestClient {
     });
     this.conn.onRequest('workspace/configuration', () => [this.settings]);
     this.conn.onRequest('client/registerCapability', () => null);
-    this.conn.onNotification('window/logMessage', () => undefined);
+    this.conn.onNotification('window/logMessage', (p: { message: string }) => this.logs.push(p.message));
     this.conn.listen();
     // a dead server fails the pending requests instead of leaving the test hanging
     this.proc.on('exit', () => this.conn.dispose());
@@ -69,6 +71,11 @@ export class TestClient {
     this.version.set(uri, v);
     await this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text }] });
     return v;
+  }
+
+  /** Handlers that threw (their answers were the empty fallback). */
+  failures(): string[] {
+    return this.logs.filter((m) => / failed: /.test(m));
   }
 
   request<R>(method: string, params: unknown): Promise<R> {

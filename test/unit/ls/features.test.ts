@@ -346,5 +346,6 @@ describe('robustness', () => {
     const { uri } = await at('FROM alpine:3.20|');
     const r = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: { line: 99, character: 99 } });
     assert.ok(Array.isArray(r));
+    assert.deepEqual(client.failures(), []);
   });
 });

@@ -163,6 +163,7 @@ test('over JSON-RPC: the server answers after every nasty document', { timeout: 
       await client.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
     }
     assert.equal(client.proc.exitCode, null, client.stderr);
+    assert.deepEqual(client.failures(), []);
     const r = await client.request<unknown[]>('textDocument/completion', { textDocument: { uri: 'untitled:nasty-0' }, position: { line: 0, character: 0 } });
     assert.deepEqual(r, []);
   } finally {
