@@ -438,15 +438,7 @@ impl Extractor {
                 Mode::from_bits_truncate(0o600),
             )
         };
-        let fd = match open(parent, name) {
-            Err(Errno::EXIST) => {
-                self.remove(parent, name, raw)?;
-                open(parent, name)
-            }
-            r => r,
-        }
-        .map_err(|e| LayerError::entry(raw, e))?;
-        let mut f = File::from(fd);
+        let mut f = File::from(self.create(parent, name, raw, open)?);
         loop {
             let n = match entry.read(&mut self.buf) {
                 Ok(0) => break,
@@ -502,13 +494,13 @@ impl Extractor {
     }
 
     /// Runs `make(parent, name)`; if the name is taken, removes what is there and retries once.
-    fn create(
+    fn create<T>(
         &mut self,
         parent: &Rc<OwnedFd>,
         name: &[u8],
         raw: &[u8],
-        make: impl Fn(&OwnedFd, &[u8]) -> Result<(), Errno>,
-    ) -> Result<(), LayerError> {
+        make: impl Fn(&OwnedFd, &[u8]) -> Result<T, Errno>,
+    ) -> Result<T, LayerError> {
         match make(parent, name) {
             Err(Errno::EXIST) => {
                 self.remove(parent, name, raw)?;
