@@ -22,18 +22,21 @@ const ARCH_AND_KERNEL: &[(&str, i64)] = &[
     ("ptrace", libc::SYS_ptrace),
 ];
 
+/// The syscalls allowed without conditions for a container holding `caps`, as (name,
+/// number), except clone and clone3, which `compile` handles itself.
+fn unconditional(
+    caps: &HashSet<String>,
+) -> impl Iterator<Item = &'static (&'static str, i64)> + '_ {
+    let by_cap = BY_CAP
+        .iter()
+        .filter(|(cap, _)| caps.contains(*cap))
+        .flat_map(|(_, list)| list.iter());
+    ALWAYS.iter().chain(ARCH_AND_KERNEL).chain(by_cap)
+}
+
 /// The names of the syscalls allowed without conditions for a container holding `caps`.
 pub fn allowed_names(caps: &HashSet<String>) -> BTreeSet<&'static str> {
-    let mut out: BTreeSet<&str> = ALWAYS
-        .iter()
-        .chain(ARCH_AND_KERNEL)
-        .map(|(n, _)| *n)
-        .collect();
-    for (cap, list) in BY_CAP {
-        if caps.contains(*cap) {
-            out.extend(list.iter().map(|(n, _)| *n));
-        }
-    }
+    let mut out: BTreeSet<&str> = unconditional(caps).map(|(n, _)| *n).collect();
     if caps.contains("CAP_SYS_ADMIN") {
         out.insert("clone");
         out.insert("clone3");
@@ -46,17 +49,8 @@ pub fn allowed_names(caps: &HashSet<String>) -> BTreeSet<&'static str> {
 /// most recently installed one's errno, which seccompiler's single match action can't say.
 pub fn compile(caps: &HashSet<String>) -> Result<Vec<BpfProgram>> {
     let err = |e: seccompiler::BackendError| RuntimeError::Seccomp(e.to_string());
-    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
-    for (_, nr) in ALWAYS.iter().chain(ARCH_AND_KERNEL) {
-        rules.insert(*nr, vec![]);
-    }
-    for (cap, list) in BY_CAP {
-        if caps.contains(*cap) {
-            for (_, nr) in *list {
-                rules.insert(*nr, vec![]);
-            }
-        }
-    }
+    let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
+        unconditional(caps).map(|(_, nr)| (*nr, vec![])).collect();
     let cond = |idx: u8, len: SeccompCmpArgLen, op: SeccompCmpOp, v: u64| {
         SeccompCondition::new(idx, len, op, v).map_err(err)
     };
