@@ -11,7 +11,7 @@ import { LANGUAGE_ID } from '../language-server/protocol';
 import { Config } from './config';
 
 /** The server's entry, relative to the extension root (built by `tsc -p .`). */
-export const SERVER_MODULE = 'out/language-server/server.js';
+const SERVER_MODULE = 'out/language-server/server.js';
 
 export class Ctx {
   readonly config = new Config();

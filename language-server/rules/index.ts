@@ -41,7 +41,7 @@ import { InstructionBeforeFrom } from './syntax/InstructionBeforeFrom';
 import { InvalidFlag } from './syntax/InvalidFlag';
 import { UnknownInstruction } from './syntax/UnknownInstruction';
 
-export const BUILDKIT_RULES: Rule[] = [
+const BUILDKIT_RULES: Rule[] = [
   StageNameCasing, FromAsCasing, NoEmptyContinuation, ConsistentInstructionCasing, DuplicateStageName,
   ReservedStageName, JSONArgsRecommended, MaintainerDeprecated, UndefinedArgInFrom, WorkdirRelativePath,
   UndefinedVar, MultipleInstructionsDisallowed, LegacyKeyValueFormat, InvalidBaseImagePlatform,
@@ -49,11 +49,11 @@ export const BUILDKIT_RULES: Rule[] = [
   CopyIgnoredFile, InvalidDefinitionDescription, ExposeProtoCasing, ExposeInvalidFormat,
 ];
 
-export const BEST_PRACTICE_RULES: Rule[] = [
+const BEST_PRACTICE_RULES: Rule[] = [
   AbsoluteWorkdir, NoCdInRun, NoSudo, PinBaseImageTag, NoLatestTag, AptGetYes, AptNoInstallRecommends,
   AptCleanLists, CopyOverAdd, CopyFromUnknownStage, PipefailBeforePipe, LastUserRoot, ApkNoCache, PipNoCacheDir,
 ];
 
-export const SYNTAX_RULES: Rule[] = [UnknownInstruction, InstructionBeforeFrom, InstructionArguments, InvalidFlag];
+const SYNTAX_RULES: Rule[] = [UnknownInstruction, InstructionBeforeFrom, InstructionArguments, InvalidFlag];
 
 export const ALL_RULES: Rule[] = [...SYNTAX_RULES, ...BUILDKIT_RULES, ...BEST_PRACTICE_RULES];

@@ -47,7 +47,7 @@ export function buildkitUrl(name: string): string {
 }
 
 /** Edit distance with adjacent transpositions (optimal string alignment), for "did you mean". */
-export function distance(a: string, b: string): number {
+function distance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return 99;
   const rows: number[][] = [];
   for (let i = 0; i <= a.length; i++) {

@@ -9,7 +9,7 @@ import { earlierStages, visibleVars } from './scope';
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64', 'windows/amd64', '$BUILDPLATFORM', '$TARGETPLATFORM'];
 
-export function keywordCase(doc: ParsedDocument): 'upper' | 'lower' {
+function keywordCase(doc: ParsedDocument): 'upper' | 'lower' {
   let up = 0;
   let low = 0;
   for (const i of doc.df.instructions) {

@@ -13,7 +13,7 @@ export interface CheckDirective {
   experimentalAll: boolean;
 }
 
-export function parseCheckDirective(value: string | undefined): CheckDirective {
+function parseCheckDirective(value: string | undefined): CheckDirective {
   const d: CheckDirective = { skip: new Set(), skipAll: false, error: false, experimental: new Set(), experimentalAll: false };
   if (!value) return d;
   for (const part of value.split(';')) {

@@ -2,7 +2,7 @@
 import type { Dockerfile, Instruction } from './ast';
 
 /** Go's strconv.Quote for the characters a JS string can hold. */
-export function goQuote(s: string): string {
+function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;
@@ -25,7 +25,7 @@ export function goQuote(s: string): string {
   return out + '"';
 }
 
-export function dumpInstruction(inst: Instruction): string {
+function dumpInstruction(inst: Instruction): string {
   let s = inst.keyword.toLowerCase();
   if (inst.flags.length > 0) s += ' [' + inst.flags.map((f) => goQuote(f.text)).join(' ') + ']';
   switch (inst.name) {

@@ -472,7 +472,7 @@ function extractBuilderFlags(
 }
 
 /** BuildKit's parseWords (ARG, ENV, LABEL): quotes and escapes are kept in the words. */
-export function parseWords(L: string, from: number, to: number, escape: string, toDoc: (i: number) => number): Word[] {
+function parseWords(L: string, from: number, to: number, escape: string, toDoc: (i: number) => number): Word[] {
   // The words keep their quotes and escapes, so each is a slice of the line; only a lone
   // escape character at the very end is dropped. No per-character string building.
   const words: Word[] = [];

@@ -6,7 +6,7 @@ export function computeLineStarts(text: string): number[] {
   return starts;
 }
 
-export function lineOf(lineStarts: number[], offset: number): number {
+function lineOf(lineStarts: number[], offset: number): number {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {

@@ -36,7 +36,7 @@ function clean(p: string): string {
 }
 
 /** .dockerignore semantics: the last matching pattern wins; `!` re-includes. */
-export function isIgnored(path: string, patterns: string[]): boolean {
+function isIgnored(path: string, patterns: string[]): boolean {
   const p = clean(path);
   if (p === '') return false;
   let ignored = false;

@@ -4,7 +4,7 @@ import { buildkitUrl, type Finding, type Rule } from '../rule';
 // a loose docker reference: [host[:port]/]path[:tag][@digest], lowercase path
 const REF = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/;
 
-export function isValidReference(s: string): boolean {
+function isValidReference(s: string): boolean {
   return REF.test(s);
 }
 

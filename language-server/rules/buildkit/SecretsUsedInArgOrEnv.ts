@@ -3,7 +3,7 @@ import { buildkitUrl, type Finding, type Rule } from '../rule';
 const SECRET = /(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)/i;
 const ALLOW = /(?:_|^)(?:public)(?:_|$)/i;
 
-export function looksSecret(name: string): boolean {
+function looksSecret(name: string): boolean {
   return SECRET.test(name) && !ALLOW.test(name);
 }
 
