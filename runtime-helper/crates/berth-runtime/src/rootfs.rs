@@ -11,8 +11,12 @@ pub fn setup_rootfs(sys: &mut dyn Syscall, spec: &Spec, rootfs: &Rootfs) -> Resu
     sys.make_private()?;
     sys.mount_overlay(rootfs)?;
     let mounts = spec.mounts().clone().unwrap_or_default();
+    let options: Vec<MountOptions> = mounts
+        .iter()
+        .map(|m| parse_options(m.options().as_deref().unwrap_or_default()))
+        .collect();
     let mut handles = Vec::with_capacity(mounts.len());
-    for m in &mounts {
+    for (m, opts) in mounts.iter().zip(&options) {
         if m.typ().as_deref() == Some("bind") {
             let src = m.source().as_ref().ok_or_else(|| {
                 RuntimeError::InvalidSpec(format!(
@@ -20,7 +24,6 @@ pub fn setup_rootfs(sys: &mut dyn Syscall, spec: &Spec, rootfs: &Rootfs) -> Resu
                     m.destination().display()
                 ))
             })?;
-            let opts = parse_options(m.options().as_deref().unwrap_or_default());
             handles.push(Some(sys.open_bind_source(src, opts.recursive)?));
         } else {
             handles.push(None);
@@ -28,9 +31,8 @@ pub fn setup_rootfs(sys: &mut dyn Syscall, spec: &Spec, rootfs: &Rootfs) -> Resu
     }
     sys.pivot_root(&rootfs.target)?;
     let mut dev_is_tmpfs = false;
-    for (m, handle) in mounts.iter().zip(handles) {
+    for ((m, opts), handle) in mounts.iter().zip(options).zip(handles) {
         let dest = m.destination();
-        let opts = parse_options(m.options().as_deref().unwrap_or_default());
         match (m.typ().as_deref().unwrap_or("bind"), handle) {
             (_, Some((h, is_dir))) => sys.attach_bind(h, dest, is_dir, opts.attrs)?,
             ("cgroup" | "cgroup2", _) => sys.mount_cgroupfs(dest)?,
