@@ -204,10 +204,6 @@ struct Extractor {
     buf: Vec<u8>,
 }
 
-fn errno(e: Errno) -> io::Error {
-    e.into()
-}
-
 fn os(b: &[u8]) -> &OsStr {
     OsStr::from_bytes(b)
 }
@@ -615,7 +611,6 @@ impl Extractor {
             }
         }
         let fd = match self.open_in_root(&joined) {
-            Ok(fd) => fd,
             Err(Errno::NOENT) => {
                 let (last, up) = comps.split_last().expect("non-empty");
                 let parent = self.dir(up, raw)?;
@@ -630,28 +625,20 @@ impl Extractor {
                     Mode::from_bits_truncate(0o755),
                     AtFlags::empty(),
                 );
-                self.open_in_root(&joined).map_err(|e| {
-                    LayerError::unsafe_entry(
-                        raw,
-                        format!(
-                            "parent {:?} is not a directory: {}",
-                            String::from_utf8_lossy(&joined),
-                            io::Error::from(e)
-                        ),
-                    )
-                })?
+                self.open_in_root(&joined)
             }
-            Err(e) => {
-                return Err(LayerError::unsafe_entry(
-                    raw,
-                    format!(
-                        "parent {:?} is not a directory: {}",
-                        String::from_utf8_lossy(&joined),
-                        io::Error::from(e)
-                    ),
-                ))
-            }
-        };
+            r => r,
+        }
+        .map_err(|e| {
+            LayerError::unsafe_entry(
+                raw,
+                format!(
+                    "parent {:?} is not a directory: {}",
+                    String::from_utf8_lossy(&joined),
+                    io::Error::from(e)
+                ),
+            )
+        })?;
         let fd = Rc::new(fd);
         self.cache = Some((joined, fd.clone()));
         Ok(fd)
@@ -661,7 +648,9 @@ impl Extractor {
         if comps.is_empty() {
             return Ok(self.root.clone());
         }
-        Ok(Rc::new(self.open_in_root(&join(comps)).map_err(errno)?))
+        Ok(Rc::new(
+            self.open_in_root(&join(comps)).map_err(io::Error::from)?,
+        ))
     }
 
     fn open_in_root(&self, path: &[u8]) -> Result<OwnedFd, Errno> {
