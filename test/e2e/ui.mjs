@@ -31,22 +31,20 @@ export async function runUiTests({ browser, port, root, ws, fixtures, tmp, log }
     }
   }
 
-  async function runCommand(label) {
-    await page.keyboard.press('F1');
+  /** Opens the quick input with `key`, types `query` and accepts the row showing `label`. */
+  async function quickPick(key, query, label) {
+    await page.keyboard.press(key);
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: WAIT });
-    await input.fill(`>${label}`);
+    await input.fill(query);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: WAIT });
     await page.keyboard.press('Enter');
   }
 
+  const runCommand = (label) => quickPick('F1', `>${label}`, label);
+
   async function openFile(name) {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: WAIT });
-    await input.fill(name);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: WAIT });
-    await page.keyboard.press('Enter');
+    await quickPick('Control+P', name, name);
     await page.locator(`.tab.active[data-resource-name="${name}"]`).waitFor({ timeout: WAIT });
   }
 
