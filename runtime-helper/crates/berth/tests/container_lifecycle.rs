@@ -121,6 +121,13 @@ fn detached_container_outlives_the_caller_and_its_logs_outlive_it() {
             .unwrap()
     };
     assert!(e.ok(&["ps"]).contains("web"));
+    // Both lines are out before the kill, or a loaded machine can kill the shell first.
+    while !{
+        let o = e.berth(&["logs", "web"]);
+        stdout(&o).contains("one") && stderr(&o).contains("two")
+    } {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     e.ok(&["kill", "-s", "KILL", "web"]);
     e.ok(&["wait", "web"]);
     assert!(!e.ok(&["ps"]).contains("web"));
