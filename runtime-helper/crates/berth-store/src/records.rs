@@ -36,6 +36,7 @@ impl Records {
 pub struct RecordsFile {
     pub path: PathBuf,
     lock: PathBuf,
+    store_lock: PathBuf,
     tmp: PathBuf,
 }
 
@@ -44,6 +45,7 @@ impl RecordsFile {
         RecordsFile {
             path: root.join("images.json"),
             lock: root.join("images.lock"),
+            store_lock: root.join("store.lock"),
             tmp: root.join("tmp"),
         }
     }
@@ -63,6 +65,9 @@ impl RecordsFile {
 
     /// Read-modify-write under the records lock; `f` decides and may refuse.
     pub fn update<T>(&self, f: impl FnOnce(&mut Records) -> Result<T>) -> Result<T> {
+        // The new file is written in tmp/, which Store::open empties when nobody holds the
+        // store lock: hold it shared (before the records lock, the order Txn::commit uses).
+        let _s = Lock::shared(&self.store_lock)?;
         let _l = Lock::exclusive(&self.lock)?;
         let mut r = self.read()?;
         let out = f(&mut r)?;

@@ -213,3 +213,29 @@ fn leased_images_survive_rmi_and_gc_until_released() {
     assert!(!dir.exists());
     assert!(!store.has_blob(&id));
 }
+
+#[test]
+fn opening_the_store_never_sweeps_a_records_update_in_flight() {
+    let t = tempfile::tempdir().unwrap();
+    let store = Store::open(t.path()).unwrap();
+    store
+        .import_rootfs(&rootfs_tar(&[("a", b"1")])[..], "base")
+        .unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        // Another process's open (its tmp/ sweep) while this one retags, over and over.
+        s.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                Store::open(t.path()).unwrap();
+            }
+        });
+        for i in 0..300 {
+            let r = store.tag("base", &format!("n{}", i % 3));
+            if r.is_err() {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            r.unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+}
