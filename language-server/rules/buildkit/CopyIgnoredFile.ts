@@ -35,11 +35,15 @@ function clean(p: string): string {
   return parts.join('/');
 }
 
-/** .dockerignore semantics: the last matching pattern wins; `!` re-includes. */
-function isIgnored(path: string, patterns: string[]): boolean {
-  const p = clean(path);
-  if (p === '') return false;
-  let ignored = false;
+interface Matcher {
+  re: RegExp;
+  /** `!pattern`: re-includes */
+  neg: boolean;
+}
+
+/** The .dockerignore lines as matchers, in file order (comments and blank lines dropped). */
+function compile(patterns: string[]): Matcher[] {
+  const out: Matcher[] = [];
   for (const raw of patterns) {
     let pat = raw.trim();
     if (pat === '' || pat.startsWith('#')) continue;
@@ -47,8 +51,17 @@ function isIgnored(path: string, patterns: string[]): boolean {
     if (neg) pat = pat.slice(1).trim();
     pat = clean(pat);
     if (pat === '') continue;
-    if (globToRegExp(pat).test(p)) ignored = !neg;
+    out.push({ re: globToRegExp(pat), neg });
   }
+  return out;
+}
+
+/** .dockerignore semantics: the last matching pattern wins; `!` re-includes. */
+function isIgnored(path: string, matchers: Matcher[]): boolean {
+  const p = clean(path);
+  if (p === '') return false;
+  let ignored = false;
+  for (const m of matchers) if (m.re.test(p)) ignored = !m.neg;
   return ignored;
 }
 
@@ -58,13 +71,14 @@ export const CopyIgnoredFile: Rule = {
   check({ model, ignorePatterns }) {
     const out: Finding[] = [];
     if (!ignorePatterns || ignorePatterns.length === 0) return out;
+    let matchers: Matcher[] | undefined; // compiled once per check, on the first source
     for (const s of model.stages) {
       for (const i of s.instructions) {
         if ((i.name !== 'COPY' && i.name !== 'ADD') || i.flags.some((f) => f.name === 'from') || i.heredocs.length > 0) continue;
         for (const src of i.args.slice(0, -1)) {
           const v = src.value;
           if (/^[a-z]+:\/\//i.test(v) || v.startsWith('git@') || v.includes('$')) continue;
-          if (isIgnored(v, ignorePatterns)) out.push({ ...src, message: `Attempting to Copy file "${v}" that is excluded by .dockerignore` });
+          if (isIgnored(v, (matchers ??= compile(ignorePatterns)))) out.push({ ...src, message: `Attempting to Copy file "${v}" that is excluded by .dockerignore` });
         }
       }
     }
