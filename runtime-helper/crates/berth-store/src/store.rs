@@ -1,6 +1,6 @@
 //! The store handle: opening (and sweeping), reading images, naming, removal and GC.
-use crate::digest::{chain_ids, hex_of, sha256};
-use crate::fsutil::{read_blob_file, remove_any, write_atomic};
+use crate::digest::{chain_ids, hex_of};
+use crate::fsutil::{read_blob_file, remove_any};
 use crate::lock::Lock;
 use crate::manifest::{ConfigRootfs, Descriptor, Manifest, OCI_CONFIG, OCI_MANIFEST};
 use crate::records::{Records, RecordsFile};
@@ -446,16 +446,5 @@ impl Store {
         }
         crate::links::sweep(self)?;
         Ok(rep)
-    }
-
-    /// Writes a small file into the store's tmp dir atomically at `dest` (used by callers
-    /// that keep their own metadata next to the store, e.g. credentials).
-    pub fn write_file_atomic(&self, dest: &Path, data: &[u8]) -> Result<()> {
-        write_atomic(&self.tmp_dir(), dest, data)
-    }
-
-    /// The digest of `data` as the store would name it.
-    pub fn digest_of(data: &[u8]) -> String {
-        sha256(data)
     }
 }

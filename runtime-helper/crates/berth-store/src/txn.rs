@@ -41,10 +41,6 @@ impl<'s> Txn<'s> {
         })
     }
 
-    pub fn store(&self) -> &Store {
-        self.store
-    }
-
     /// True if the blob is committed or already ingested by this transaction.
     pub fn has_blob(&self, digest: &str) -> bool {
         self.pending_blob(digest).is_some() || self.store.has_blob(digest)
