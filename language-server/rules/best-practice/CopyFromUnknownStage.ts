@@ -8,9 +8,9 @@ export const CopyFromUnknownStage: Rule = {
     for (const r of model.stageRefs) {
       if (r.kind === 'from') continue;
       const cur = model.order.get(r.inst)?.stage ?? -1;
+      // the model resolves a --from only to this stage or an earlier one
       if (r.target !== undefined) {
         if (r.target === cur) out.push({ ...r.span, message: `--from cannot reference its own stage '${r.name}'` });
-        else if (r.target > cur) out.push({ ...r.span, message: `Stage '${r.name}' is defined after this instruction` });
         continue;
       }
       // image references (registry/name:tag) and numbers are fine; a bare name should be a stage
