@@ -94,11 +94,14 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
         )?,
         None => 0,
     };
-    let host_cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
     let nano_cpus = match &a.cpus {
-        Some(c) => options::parse_cpus(c, host_cpus)?,
+        Some(c) => {
+            // Only here: std reads the affinity mask and cgroup quota files for this.
+            let host_cpus = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
+            options::parse_cpus(c, host_cpus)?
+        }
         None => 0,
     };
     if a.network != "none" && a.network != "host" {
