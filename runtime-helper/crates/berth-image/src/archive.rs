@@ -175,15 +175,14 @@ impl Source {
         }
     }
 
-    fn reader(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64)> {
+    fn reader(&self, name: &str) -> Result<Box<dyn Read + Send>> {
         let name = clean(name);
         match self {
             Source::Dir(d) => {
                 // Only called with fixed names or `blobs/sha256/<checked hex>`.
                 let p = d.join(&name);
                 let f = File::open(&p).map_err(ImageError::io(p.display().to_string()))?;
-                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-                Ok((Box::new(f), len))
+                Ok(Box::new(f))
             }
             Source::Tar { file, entries } => {
                 let (off, len) = *entries.get(&name).ok_or_else(|| {
@@ -192,18 +191,24 @@ impl Source {
                 let mut f = File::open(file).map_err(ImageError::io(file.display().to_string()))?;
                 f.seek(SeekFrom::Start(off))
                     .map_err(ImageError::io(file.display().to_string()))?;
-                Ok((Box::new(f.take(len)), len))
+                Ok(Box::new(f.take(len)))
             }
         }
     }
 
-    fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T> {
-        let (r, _) = self.reader(name)?;
+    /// A small member (JSON), at most MAX_JSON bytes of it.
+    fn read_small(&self, name: &str) -> Result<Vec<u8>> {
         let mut b = Vec::new();
-        r.take(MAX_JSON)
+        self.reader(name)?
+            .take(MAX_JSON)
             .read_to_end(&mut b)
             .map_err(ImageError::io(name.to_string()))?;
-        serde_json::from_slice(&b).map_err(|e| ImageError::invalid(name.to_string(), e.to_string()))
+        Ok(b)
+    }
+
+    fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T> {
+        serde_json::from_slice(&self.read_small(name)?)
+            .map_err(|e| ImageError::invalid(name.to_string(), e.to_string()))
     }
 }
 
@@ -228,16 +233,11 @@ fn load_docker(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)
     let mut out = Vec::new();
     for e in entries {
         let txn = store.begin()?;
-        let (r, _) = src.reader(&e.config)?;
-        let mut config = Vec::new();
-        r.take(MAX_JSON)
-            .read_to_end(&mut config)
-            .map_err(ImageError::io(e.config.clone()))?;
+        let config = src.read_small(&e.config)?;
         let cd = txn.put_blob(&config, None, &e.config)?;
         let mut layers = Vec::new();
         for l in &e.layers {
-            let (r, _) = src.reader(l)?;
-            let (d, size) = txn.ingest(r, None, l)?;
+            let (d, size) = txn.ingest(src.reader(l)?, None, l)?;
             let mut br = BufReader::new(txn.open_blob(&d)?);
             let c = detect_compression(&mut br).map_err(ImageError::io(l.clone()))?;
             layers.push(Descriptor {
@@ -297,7 +297,7 @@ fn copy_blob(txn: &Txn, src: &Source, d: &Descriptor) -> Result<()> {
         return Ok(());
     }
     let hex = hex_of(&d.digest)?;
-    let (r, _) = src.reader(&format!("blobs/sha256/{hex}"))?;
+    let r = src.reader(&format!("blobs/sha256/{hex}"))?;
     txn.ingest(r, Some((&d.digest, d.size)), &format!("blob {}", d.digest))?;
     Ok(())
 }
