@@ -1,5 +1,6 @@
 /** Document symbols: a tree of stages with their instructions; global ARGs at the top. */
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver-types';
+import type { VarDef } from '../model/model';
 import type { Instruction } from '../syntax/ast';
 import type { ParsedDocument } from './document';
 
@@ -23,10 +24,10 @@ function clip(s: string): string {
   return one.length > 60 ? one.slice(0, 57) + '...' : one;
 }
 
-function instSymbols(doc: ParsedDocument, i: Instruction): DocumentSymbol[] {
+function instSymbols(doc: ParsedDocument, i: Instruction, defsOf: Map<Instruction, VarDef[]>): DocumentSymbol[] {
   const range = doc.range(i);
   if ((i.name === 'ARG' || i.name === 'ENV') && (i.args.length > 0 || i.pairs.length > 0)) {
-    const defs = doc.model.defs.filter((d) => d.inst === i);
+    const defs = defsOf.get(i) ?? [];
     return defs.map((d) => ({ name: d.name, detail: `${i.name}${d.value !== undefined ? ' = ' + clip(d.value) : ''}`, kind: kindOf(i.name), range, selectionRange: doc.range(d.nameSpan) }));
   }
   return [{ name: i.keyword.toUpperCase(), detail: clip(i.rest), kind: kindOf(i.name), range, selectionRange: doc.range(i.keywordSpan) }];
@@ -35,12 +36,19 @@ function instSymbols(doc: ParsedDocument, i: Instruction): DocumentSymbol[] {
 export function documentSymbols(doc: ParsedDocument): DocumentSymbol[] {
   const m = doc.model;
   const out: DocumentSymbol[] = [];
+  // the definitions of each ARG/ENV, grouped in one pass (not a filter over all defs per instruction)
+  const defsOf = new Map<Instruction, VarDef[]>();
+  for (const d of m.defs) {
+    const list = defsOf.get(d.inst);
+    if (list) list.push(d);
+    else defsOf.set(d.inst, [d]);
+  }
   for (const i of doc.df.instructions) {
-    if (m.order.get(i)?.stage === -1) out.push(...instSymbols(doc, i));
+    if (m.order.get(i)?.stage === -1) out.push(...instSymbols(doc, i, defsOf));
   }
   for (const s of m.stages) {
     const children: DocumentSymbol[] = [];
-    for (const i of s.instructions.slice(1)) children.push(...instSymbols(doc, i));
+    for (const i of s.instructions.slice(1)) children.push(...instSymbols(doc, i, defsOf));
     const last = s.instructions[s.instructions.length - 1];
     const range = doc.range({ start: s.from.start, end: last.end });
     out.push({
