@@ -264,21 +264,21 @@ fn load_docker(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)
             .iter()
             .map(|t| Reference::parse(t))
             .collect::<std::result::Result<_, _>>()?;
-        let id = finish(&txn, &manifest, &config, &cd)?;
+        unpack_layers(&txn, &manifest, &config, &cd)?;
         let md = txn.put_blob(
             &serde_json::to_vec(&manifest).expect("json"),
             None,
             "manifest",
         )?;
         let got = txn.commit(&md, None, &refs)?;
-        debug_assert_eq!(got, id);
+        debug_assert_eq!(got, cd);
         out.push((got, refs.iter().map(|r| r.familiar()).collect()));
     }
     Ok(out)
 }
 
 /// Unpacks an image's layers (checking each against the config's diffIDs).
-fn finish(txn: &Txn, m: &Manifest, config: &[u8], id: &str) -> Result<ImageId> {
+fn unpack_layers(txn: &Txn, m: &Manifest, config: &[u8], id: &str) -> Result<()> {
     let diffs = diff_ids(config, m, id)?;
     let chains = berth_store::chain_ids(&diffs);
     for (i, l) in m.layers.iter().enumerate() {
@@ -289,7 +289,7 @@ fn finish(txn: &Txn, m: &Manifest, config: &[u8], id: &str) -> Result<ImageId> {
             &UnpackOptions::default(),
         )?;
     }
-    Ok(id.to_string())
+    Ok(())
 }
 
 fn copy_blob(txn: &Txn, src: &Source, d: &Descriptor) -> Result<()> {
@@ -355,7 +355,7 @@ fn load_oci(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)>> 
             copy_blob(&txn, src, l)?;
         }
         let config = txn.read_blob(&m.config.digest)?;
-        finish(&txn, &m, &config, &m.config.digest)?;
+        unpack_layers(&txn, &m, &config, &m.config.digest)?;
         let refs: Vec<Reference> = name.into_iter().collect();
         let id = txn.commit(&desc.digest, None, &refs)?;
         out.push((id, refs.iter().map(|r| r.familiar()).collect()));
