@@ -56,24 +56,22 @@ impl LinuxSyscall {
             .map_err(|e| RuntimeError::sys(op, path, e))
     }
 
-    /// mkdir -p inside the root, each component resolved in the root.
+    /// mkdir -p inside the root, each directory resolved in the root. Only the missing
+    /// components are created, from the deepest one that exists: most targets (/proc,
+    /// /sys, /dev once mounted) or their parents exist, so this is one or three syscalls.
     fn mkdir_all(&self, path: &Path) -> Result<OwnedFd> {
-        // Most targets exist (/proc, /sys, /dev once mounted): one openat2, not two
-        // syscalls per component.
         if let Ok(fd) = self.resolve(path) {
             return Ok(fd);
         }
-        let mut prefix = PathBuf::from("/");
-        for comp in relative(path).components() {
-            let Component::Normal(name) = comp else {
-                continue;
-            };
-            let parent = self.resolve_err("open", &prefix)?;
-            prefix.push(name);
-            match rustix::fs::mkdirat(&parent, name, FMode::from_raw_mode(0o755)) {
-                Ok(()) | Err(Errno::EXIST) => {}
-                Err(e) => return Err(RuntimeError::sys("mkdir", &prefix, e)),
-            }
+        let rel = relative(path);
+        let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
+            // The root itself: resolving it failed for a reason mkdir cannot fix.
+            return self.resolve_err("open", path);
+        };
+        let parent = self.mkdir_all(&Path::new("/").join(parent))?;
+        match rustix::fs::mkdirat(&parent, name, FMode::from_raw_mode(0o755)) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(RuntimeError::sys("mkdir", Path::new("/").join(&rel), e)),
         }
         self.resolve_err("open", path)
     }
