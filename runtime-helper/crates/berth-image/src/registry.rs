@@ -126,10 +126,6 @@ impl Registry {
         }
     }
 
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}://{}{}", self.scheme, self.host, path)
     }
