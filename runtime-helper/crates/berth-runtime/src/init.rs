@@ -35,7 +35,9 @@ pub(crate) fn console_size(spec: &Spec) -> Option<(u16, u16)> {
 }
 
 impl ProcessPlan {
-    pub fn from_spec(spec: &Spec, pty: Option<OwnedFd>) -> Result<ProcessPlan> {
+    /// The init's process. Its pty, if any, is set up before (it is also the console),
+    /// so the plan has none.
+    pub fn from_spec(spec: &Spec) -> Result<ProcessPlan> {
         let p = spec
             .process()
             .as_ref()
@@ -50,8 +52,8 @@ impl ProcessPlan {
             env: p.env().clone().unwrap_or_default(),
             cwd: p.cwd().to_string_lossy().into_owned(),
             user,
-            pty,
-            console_size: console_size(spec),
+            pty: None,
+            console_size: None,
         })
     }
 }

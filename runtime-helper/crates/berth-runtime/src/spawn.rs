@@ -221,7 +221,7 @@ fn init_main(
         let name = crate::init::setup_pty(sock, crate::init::console_size(launch.spec))?;
         sys.bind_console(std::path::Path::new(&name))?;
     }
-    let plan = ProcessPlan::from_spec(launch.spec, None)?;
+    let plan = ProcessPlan::from_spec(launch.spec)?;
     drop(sys);
     become_process(launch.spec, plan)
 }
