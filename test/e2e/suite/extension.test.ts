@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, closeAllEditors, codeOf, diagnosticsWhere, openScratch, waitFor, workspaceFile } from './util';
+import { EXTENSION_ID, closeAllEditors, codeOf, diagnosticsWhere, extensionReady, openScratch, waitFor, workspaceFile } from './util';
 
 /** PIDs of language server processes that are children of this extension host (Linux /proc). */
 function serverProcesses(): number[] {
@@ -34,10 +34,8 @@ describe('the extension', () => {
       const doc = await vscode.workspace.openTextDocument(workspaceFile(name));
       assert.equal(doc.languageId, 'dockerfile', name);
     }
-    const ext = vscode.extensions.getExtension(EXTENSION_ID);
-    assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
-    await ext.activate();
-    assert.ok(ext.isActive);
+    await extensionReady();
+    assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
   });
 
   it('registers its commands under the berth. prefix', async () => {

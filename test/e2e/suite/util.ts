@@ -48,12 +48,9 @@ let scratchCount = 0;
 
 /** Write `content` to a new file in the workspace and open it in an editor. */
 export async function openScratch(content: string, name = `scratch-${++scratchCount}.dockerfile`): Promise<vscode.TextEditor> {
-  const uri = workspaceFile(name);
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(content, 'utf8'));
-  const doc = await vscode.workspace.openTextDocument(uri);
-  assert.equal(doc.languageId, 'dockerfile');
-  const editor = await vscode.window.showTextDocument(doc);
-  await extensionReady();
+  await vscode.workspace.fs.writeFile(workspaceFile(name), Buffer.from(content, 'utf8'));
+  const editor = await openWorkspaceFile(name);
+  assert.equal(editor.document.languageId, 'dockerfile');
   return editor;
 }
 
