@@ -40,6 +40,11 @@ fn is_loopback(host: &str) -> bool {
     h == "localhost" || h.starts_with("127.") || h == "[::1]"
 }
 
+/// Whether `host[:port]` may be spoken to over plain HTTP.
+fn plain_ok(opts: &RegistryOptions, host: &str) -> bool {
+    is_loopback(host) || opts.insecure.iter().any(|h| h == host)
+}
+
 /// `host[:port]` of an absolute URL.
 fn authority(url: &str) -> &str {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
@@ -105,7 +110,7 @@ fn error_message(resp: ureq::Response) -> String {
 
 impl Registry {
     pub fn new(host: &str, opts: RegistryOptions) -> Registry {
-        let plain = is_loopback(host) || opts.insecure.iter().any(|h| h == host);
+        let plain = plain_ok(&opts, host);
         // Docker Hub's API lives on registry-1.docker.io.
         let api_host = if host == berth_store::reference::DEFAULT_REGISTRY {
             "registry-1.docker.io".to_string()
@@ -146,8 +151,7 @@ impl Registry {
     }
 
     fn allowed_plain(&self, url: &str) -> bool {
-        let a = authority(url);
-        is_loopback(a) || self.opts.insecure.iter().any(|h| h == a)
+        plain_ok(&self.opts, authority(url))
     }
 
     /// Sends a request with the scope's credentials, answering one 401 challenge and
