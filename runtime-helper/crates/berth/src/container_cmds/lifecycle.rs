@@ -50,11 +50,8 @@ pub(super) fn stop_one(global: &GlobalOpts, key: &str, secs: u64) -> Outcome {
     let (cd, rec) = find(global, key)?;
     let st = cd.state().map_err(engine)?;
     if st.status == Status::Running {
-        let sig = if rec.stop_signal.is_empty() {
-            Signal::SIGTERM
-        } else {
-            options::parse_signal(&rec.stop_signal).unwrap_or(Signal::SIGTERM)
-        };
+        // No (or an unknown) stop signal in the image: SIGTERM.
+        let sig = options::parse_signal(&rec.stop_signal).unwrap_or(Signal::SIGTERM);
         let _ = signal_pid(st.pid, sig);
         if !wait_exit(&cd, Some(Duration::from_secs(secs))) {
             let _ = signal_pid(st.pid, Signal::SIGKILL);
