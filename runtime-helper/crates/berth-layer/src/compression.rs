@@ -46,7 +46,7 @@ pub fn detect_compression<R: BufRead>(reader: &mut R) -> io::Result<Compression>
 pub fn diff_id_of<R: io::Read>(reader: R) -> io::Result<(String, Compression)> {
     let mut r = io::BufReader::with_capacity(256 * 1024, reader);
     let c = detect_compression(&mut r)?;
-    let mut h = crate::HashingReader::new(c.decoder(r)?);
+    let mut h = crate::hash::HashingReader::new(c.decoder(r)?);
     io::copy(&mut h, &mut io::sink())?;
     Ok((h.finish().0, c))
 }

@@ -17,21 +17,12 @@ impl<R: Read> HashingReader<R> {
         }
     }
 
-    /// Bytes read so far.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
     /// Returns `sha256:<hex>` of everything read, and the byte count.
     pub fn finish(self) -> (String, u64) {
         (
             format!("sha256:{}", hex::encode(self.hasher.finalize())),
             self.count,
         )
-    }
-
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
     }
 }
 

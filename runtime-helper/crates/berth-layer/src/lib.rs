@@ -18,7 +18,7 @@ mod unpack;
 pub use compression::{detect_compression, diff_id_of, Compression};
 pub use diff::write_diff;
 pub use error::{ErrorKind, LayerError};
-pub use hash::{HashingReader, HashingWriter};
+pub use hash::HashingWriter;
 pub use unpack::{unpack, UnpackOptions, Unpacked};
 
 /// The xattr that marks an overlay directory as opaque (hides the lower layers' content).
