@@ -1,5 +1,5 @@
 //! start, stop, kill, rm, wait: refresh the state, check it, act.
-use super::run::{read_status, spawn_shim, StatusLine};
+use super::run::{spawn_shim, wait_started};
 use super::{engine, fail, find, Outcome};
 use crate::container::options;
 use crate::container::record::{self, ContainerDir, Status};
@@ -16,14 +16,9 @@ pub(super) fn start_one(global: &GlobalOpts, key: &str) -> Outcome {
         return Ok(0);
     }
     let (_child, mut status) = spawn_shim(global, &rec.id, false, false, None).map_err(engine)?;
-    match read_status(&mut status) {
-        Some(StatusLine::Started(_)) => {
-            println!("{key}");
-            Ok(0)
-        }
-        Some(StatusLine::Error(code, msg)) => fail(code, msg),
-        _ => fail(125, "the container's shim exited without starting it"),
-    }
+    wait_started(&mut status)?;
+    println!("{key}");
+    Ok(0)
 }
 
 /// Polls the state until the container is not running; false on timeout.

@@ -14,19 +14,12 @@ use std::os::unix::process::CommandExt;
 pub(super) fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
     let (cd, rec) = create(global, &a).map_err(engine)?;
     if a.detach {
-        let (mut child, mut status) =
-            spawn_shim(global, &rec.id, false, false, None).map_err(|e| cleanup(&cd, &rec, e))?;
-        let code = match read_status(&mut status) {
-            Some(StatusLine::Started(_)) => {
-                println!("{}", rec.id);
-                0
-            }
-            Some(StatusLine::Error(code, msg)) => return fail(code, msg),
-            _ => return fail(125, "the container's shim exited without starting it"),
-        };
         // The shim lives on in its own session; it is reaped by init, not by us.
-        drop(child.stdin.take());
-        return Ok(code);
+        let (_child, mut status) =
+            spawn_shim(global, &rec.id, false, false, None).map_err(|e| cleanup(&cd, &rec, e))?;
+        wait_started(&mut status)?;
+        println!("{}", rec.id);
+        return Ok(0);
     }
     let attach_stdin = a.interactive;
     // Blocked before the shim starts, so a signal that arrives before we know the
@@ -48,14 +41,13 @@ pub(super) fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
     )
     .map_err(|e| cleanup(&cd, &rec, e))?;
     let winch_w = winch.map(|(_, w)| w);
-    let pid = match read_status(&mut status) {
-        Some(StatusLine::Started(pid)) => pid,
-        Some(StatusLine::Error(code, msg)) => {
+    let pid = match wait_started(&mut status) {
+        Ok(pid) => pid,
+        Err(e) => {
             drop(raw);
             let _ = child.wait();
-            return fail(code, msg);
+            return Err(e);
         }
-        _ => return fail(125, "the container's shim exited without starting it"),
     };
     // Resizes go to the shim, which copies our terminal's size to the pty.
     forward_signals(proxied, pid, move || {
@@ -331,13 +323,13 @@ pub(super) fn spawn_shim(
     Ok((child, BufReader::new(std::fs::File::from(status_r))))
 }
 
-pub(super) enum StatusLine {
+enum StatusLine {
     Started(i32),
     Exited(i32),
     Error(i32, String),
 }
 
-pub(super) fn read_status(r: &mut BufReader<std::fs::File>) -> Option<StatusLine> {
+fn read_status(r: &mut BufReader<std::fs::File>) -> Option<StatusLine> {
     let mut line = String::new();
     loop {
         line.clear();
@@ -358,6 +350,17 @@ pub(super) fn read_status(r: &mut BufReader<std::fs::File>) -> Option<StatusLine
             }
             _ => continue,
         }
+    }
+}
+
+/// The container's PID once its shim reports it started, or the shim's error.
+pub(super) fn wait_started(
+    status: &mut BufReader<std::fs::File>,
+) -> std::result::Result<i32, Exit> {
+    match read_status(status) {
+        Some(StatusLine::Started(pid)) => Ok(pid),
+        Some(StatusLine::Error(code, msg)) => fail(code, msg),
+        _ => fail(125, "the container's shim exited without starting it"),
     }
 }
 
