@@ -400,9 +400,11 @@ impl Store {
         let recs = self.records().read()?;
         let mut blobs = HashSet::new();
         let mut layers = HashSet::new();
-        let mut roots: Vec<(String, String)> = Vec::new();
+        // A set: every container of an image holds a lease on it, and each root's
+        // manifest and config are read once, not once per holder.
+        let mut roots: HashSet<(String, String)> = HashSet::new();
         for (id, rec) in &recs.images {
-            roots.push((id.clone(), rec.manifest.clone()));
+            roots.insert((id.clone(), rec.manifest.clone()));
             if let Some(i) = &rec.index {
                 blobs.insert(i.clone());
             }
