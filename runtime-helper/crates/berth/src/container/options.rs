@@ -84,6 +84,14 @@ pub fn capabilities(add: &[String], drop: &[String]) -> Result<BTreeSet<String>>
     Ok(set)
 }
 
+/// `--security-opt` spellings docker accepts for the two options supported here.
+pub const NO_NEW_PRIVILEGES: &[&str] = &[
+    "no-new-privileges",
+    "no-new-privileges:true",
+    "no-new-privileges=true",
+];
+pub const SECCOMP_UNCONFINED: &[&str] = &["seccomp=unconfined", "seccomp:unconfined"];
+
 /// `-v SRC:DST[:ro|rw]`: an absolute host path onto an absolute container path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bind {

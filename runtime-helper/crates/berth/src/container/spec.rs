@@ -1,5 +1,5 @@
 //! The OCI runtime spec for a container: Docker's defaults plus the run options.
-use super::options::Bind;
+use super::options::{Bind, NO_NEW_PRIVILEGES, SECCOMP_UNCONFINED};
 use super::record::Record;
 use anyhow::{Context, Result};
 use berth_runtime::defaults::{MASKED_PATHS, READONLY_PATHS, SECCOMP_ANNOTATION, USER_ANNOTATION};
@@ -75,11 +75,12 @@ pub fn build(
     let caps: Vec<&String> = caps.iter().collect();
     let mut annotations = serde_json::Map::new();
     annotations.insert(USER_ANNOTATION.into(), json!(rec.user));
-    if rec
-        .security_opt
-        .iter()
-        .any(|o| o == "seccomp=unconfined" || o == "seccomp:unconfined")
-    {
+    let has_opt = |spellings: &[&str]| {
+        rec.security_opt
+            .iter()
+            .any(|o| spellings.contains(&o.as_str()))
+    };
+    if has_opt(SECCOMP_UNCONFINED) {
         annotations.insert(SECCOMP_ANNOTATION.into(), json!("unconfined"));
     }
     let mut spec = json!({
@@ -93,7 +94,7 @@ pub fn build(
             "env": rec.env,
             "cwd": if rec.working_dir.is_empty() { "/" } else { rec.working_dir.as_str() },
             "capabilities": {"bounding": caps, "effective": caps, "permitted": caps},
-            "noNewPrivileges": rec.security_opt.iter().any(|o| o == "no-new-privileges" || o == "no-new-privileges:true" || o == "no-new-privileges=true"),
+            "noNewPrivileges": has_opt(NO_NEW_PRIVILEGES),
         },
         "mounts": mounts,
         "annotations": annotations,

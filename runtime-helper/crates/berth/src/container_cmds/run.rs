@@ -101,14 +101,8 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
     }
     let caps = options::capabilities(&a.cap_add, &a.cap_drop)?;
     for o in &a.security_opt {
-        let ok = [
-            "no-new-privileges",
-            "no-new-privileges:true",
-            "no-new-privileges=true",
-            "seccomp=unconfined",
-            "seccomp:unconfined",
-        ];
-        if !ok.contains(&o.as_str()) {
+        let o = o.as_str();
+        if !options::NO_NEW_PRIVILEGES.contains(&o) && !options::SECCOMP_UNCONFINED.contains(&o) {
             bail!("invalid --security-opt: {o:?}");
         }
     }
