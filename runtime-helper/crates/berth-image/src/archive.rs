@@ -237,9 +237,10 @@ fn load_docker(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)
         let cd = txn.put_blob(&config, None, &e.config)?;
         let mut layers = Vec::new();
         for l in &e.layers {
-            let (d, size) = txn.ingest(src.reader(l)?, None, l)?;
-            let mut br = BufReader::new(txn.open_blob(&d)?);
+            // Peeked on the way in, rather than reopening the ingested blob.
+            let mut br = BufReader::new(src.reader(l)?);
             let c = detect_compression(&mut br).map_err(ImageError::io(l.clone()))?;
+            let (d, size) = txn.ingest(br, None, l)?;
             layers.push(Descriptor {
                 media_type: c.oci_media_type().to_string(),
                 digest: d,
