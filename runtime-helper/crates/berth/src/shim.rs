@@ -128,7 +128,10 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
             };
             cd.save_state(&st)?;
             if rec.auto_remove {
-                let _ = record::remove(cd, &rec.id);
+                // The cgroup is gone already: detach, not remove, which would destroy it again.
+                if let Ok(trash) = record::detach(cd, &rec.id) {
+                    let _ = std::fs::remove_dir_all(&trash.dir);
+                }
             }
             rep.send(&format!(
                 "error {code} {}",
