@@ -276,15 +276,17 @@ impl Store {
                 .read_blob(&rec.manifest)
                 .ok()
                 .and_then(|b| serde_json::from_slice(&b).ok());
+            // Only `created` is wanted: the rest of the config (history, env) is skipped,
+            // not built into a JSON tree.
+            #[derive(serde::Deserialize)]
+            struct Created {
+                created: Option<String>,
+            }
             let created = self
                 .read_blob(id)
                 .ok()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                .and_then(|v| {
-                    v.get("created")
-                        .and_then(|c| c.as_str())
-                        .map(str::to_string)
-                });
+                .and_then(|b| serde_json::from_slice::<Created>(&b).ok())
+                .and_then(|c| c.created);
             out.push(ImageSummary {
                 id: id.clone(),
                 references: recs.refs_of(id),
