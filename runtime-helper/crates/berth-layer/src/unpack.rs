@@ -445,15 +445,7 @@ impl Extractor {
             f.write_all(&self.buf[..n])
                 .map_err(|e| LayerError::entry(raw, e))?;
         }
-        if let Err(e) = rfs::fchown(
-            &f,
-            Some(Uid::from_raw_unchecked(meta.uid)),
-            Some(Gid::from_raw_unchecked(meta.gid)),
-        ) {
-            if self.is_root {
-                return Err(LayerError::entry(raw, e));
-            }
-        }
+        self.apply_owner(&f, None, meta, raw)?;
         // After chown, which clears set-id bits.
         rfs::fchmod(&f, Mode::from_bits_truncate(meta.mode))
             .map_err(|e| LayerError::entry(raw, e))?;
@@ -507,9 +499,11 @@ impl Extractor {
         .map_err(|e| LayerError::entry(raw, e))
     }
 
+    /// Owner of `name` in `dir`, or of `dir` itself (any open file) when `name` is None.
+    /// Failing matters only to root: others cannot give files away anyway.
     fn apply_owner(
         &self,
-        dir: &OwnedFd,
+        dir: &impl AsFd,
         name: Option<&[u8]>,
         meta: &Meta,
         raw: &[u8],
