@@ -84,7 +84,6 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
     .context("creating the container's cgroup")?;
     let mut log = logfile::Writer::open(&cd.log_path())?;
 
-    let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe");
     let mut container_in: Option<OwnedFd> = None;
     let mut outputs: Vec<(OwnedFd, usize)> = Vec::new();
     let stdio = if rec.tty {
@@ -181,6 +180,11 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         rep.send(&format!("exited {code}"));
     }
     Ok(())
+}
+
+/// A close-on-exec pipe (read end, write end).
+pub fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe")
 }
 
 /// A process's exit as a shell reports it: its code, or 128 + the signal that killed it.

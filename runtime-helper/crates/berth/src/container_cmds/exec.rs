@@ -1,9 +1,10 @@
 //! exec: a new process in a running container, its stdio copied by this process.
-use super::run::{forward_signals, pipe, proxy_signal_set};
+use super::run::{forward_signals, proxy_signal_set};
 use super::ExecArgs;
 use super::{engine, fail, find, Exit, Outcome};
 use crate::container::options;
 use crate::container::record::Status;
+use crate::shim::pipe;
 use crate::{sealed, tty, GlobalOpts};
 use berth_runtime::{ExecRequest, Stdio as RtStdio};
 use std::io::{Read, Write};

@@ -4,11 +4,12 @@ use super::{engine, fail, Exit, Outcome};
 use crate::container::options::{self, Bind};
 use crate::container::record::{self, ContainerDir, Record, State};
 use crate::container::spec;
+use crate::shim::pipe;
 use crate::{sealed, tty, GlobalOpts};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sys::signal::{SigSet, Signal};
 use std::io::{BufRead, BufReader};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 
 pub(super) fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
@@ -244,10 +245,6 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
         return Err(e);
     }
     Ok((cd, rec))
-}
-
-pub(super) fn pipe() -> Result<(OwnedFd, OwnedFd)> {
-    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe")
 }
 
 /// Makes `fd` the child's fd `target`, without CLOEXEC (dup2 onto itself keeps the flag).
