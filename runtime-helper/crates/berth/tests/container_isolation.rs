@@ -136,6 +136,45 @@ fn seccomp_blocks_what_docker_blocks() {
 }
 
 #[test]
+fn standard_device_nodes_are_there_with_docker_modes() {
+    let e = Engine::new();
+    // Run with a restrictive umask on the caller's side: the nodes' modes must not follow it.
+    let mut cmd = e.cmd(&[
+        "run",
+        "--rm",
+        "busybox",
+        "stat",
+        "-c",
+        "%n %F %a %t:%T",
+        "/dev/null",
+        "/dev/zero",
+        "/dev/full",
+        "/dev/random",
+        "/dev/urandom",
+        "/dev/tty",
+    ]);
+    // SAFETY: umask is async-signal-safe and touches only the child's own state.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::umask(0o077);
+            Ok(())
+        });
+    }
+    let o = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let want = [
+        "/dev/null character special file 666 1:3",
+        "/dev/zero character special file 666 1:5",
+        "/dev/full character special file 666 1:7",
+        "/dev/random character special file 666 1:8",
+        "/dev/urandom character special file 666 1:9",
+        "/dev/tty character special file 666 5:0",
+    ];
+    assert_eq!(out.lines().collect::<Vec<_>>(), want, "{out}");
+}
+
+#[test]
 fn block_device_can_be_created_but_not_opened() {
     let e = Engine::new();
     let o = e.berth(&[
