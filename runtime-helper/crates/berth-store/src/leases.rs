@@ -1,8 +1,12 @@
 //! Leases: a holder (a container, a build) that uses an image says so, and the image's
-//! content then survives `rmi` and GC until the lease is released. One small file per
-//! holder under `leases/`, so holders never contend on a shared file.
-use crate::fsutil::write_atomic;
+//! content then survives `rmi` and GC until the lease is released. A lease is a hard
+//! link `leases/<holder>` to the image's manifest blob: one metadata operation, so it
+//! needs no data write and no fsync (a journaling filesystem commits it in order, before
+//! the holder's own records written after it), and the manifest names all the content.
+//! Holders never contend on a shared file.
+use crate::digest::sha256;
 use crate::lock::Lock;
+use crate::manifest::Manifest;
 use crate::{ResolvedImage, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -50,14 +54,12 @@ impl Store {
                 what: "image",
                 name: image.id.clone(),
             })?;
-        let l = Lease {
-            holder: holder.to_string(),
-            image: image.id.clone(),
-            manifest: rec.manifest.clone(),
-        };
-        fs::create_dir_all(self.root().join("leases"))
-            .map_err(StoreError::io(self.root().join("leases")))?;
-        write_atomic(&self.tmp_dir(), &p, &serde_json::to_vec(&l).expect("json"))
+        let blob = self.blob_path(&rec.manifest)?;
+        let dir = self.root().join("leases");
+        fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        // A holder leases once; a second lease of the same holder replaces the first.
+        let _ = fs::remove_file(&p);
+        fs::hard_link(&blob, &p).map_err(StoreError::io(&p))
     }
 
     /// Drops `holder`'s lease (missing is fine). Content is freed by the next GC.
@@ -80,10 +82,30 @@ impl Store {
         for e in rd {
             let p = e.map_err(StoreError::io(&dir))?.path();
             let b = fs::read(&p).map_err(StoreError::io(&p))?;
-            let l: Lease = serde_json::from_slice(&b)
-                .map_err(|e| StoreError::invalid(p.display().to_string(), e.to_string()))?;
+            let l = lease_of(&p, &b)?;
             out.push(l);
         }
         Ok(out)
     }
+}
+
+/// The lease in file `p` (a manifest blob's bytes): its holder is the file's name.
+fn lease_of(p: &std::path::Path, b: &[u8]) -> Result<Lease> {
+    let holder = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let m: Manifest = match serde_json::from_slice(b) {
+        Ok(m) => m,
+        // Stores written before leases were links hold the lease as JSON.
+        Err(e) => {
+            return serde_json::from_slice::<Lease>(b)
+                .map_err(|_| StoreError::invalid(p.display().to_string(), e.to_string()))
+        }
+    };
+    Ok(Lease {
+        holder,
+        image: m.config.digest,
+        manifest: sha256(b),
+    })
 }

@@ -196,6 +196,13 @@ fn leased_images_survive_rmi_and_gc_until_released() {
     let img = store.resolve_image("used").unwrap();
     let dir = img.layer_dirs[0].clone();
     store.lease("ctr-1", &img).unwrap();
+    // The lease is a link to the manifest (nothing written that a crash could lose).
+    let ino =
+        |p: std::path::PathBuf| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+    assert_eq!(
+        ino(t.path().join("leases/ctr-1")),
+        ino(store.blob_path(&img.manifest_digest).unwrap())
+    );
     assert!(store.lease("../x", &img).is_err());
     let err = store.remove_image("used", false).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
@@ -208,7 +215,19 @@ fn leased_images_survive_rmi_and_gc_until_released() {
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(dir.join("a").exists());
     assert!(store.has_blob(&id));
+    // A lease written by an older berth (JSON, not a link) still holds.
+    fs::write(
+        t.path().join("leases/old"),
+        format!(
+            r#"{{"holder":"old","image":"{id}","manifest":"{}"}}"#,
+            img.manifest_digest
+        ),
+    )
+    .unwrap();
     store.release("ctr-1").unwrap();
+    store.gc().unwrap();
+    assert!(dir.join("a").exists());
+    store.release("old").unwrap();
     store.gc().unwrap();
     assert!(!dir.exists());
     assert!(!store.has_blob(&id));
