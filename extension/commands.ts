@@ -13,6 +13,7 @@ export const commands: Record<string, CommandFactory> = {
     void vscode.window.setStatusBarMessage('Berth: Dockerfile language server restarted', 3000);
   },
   showLanguageServerOutput: (ctx) => () => ctx.output.show(true),
+  refreshLocalImages: (ctx) => () => ctx.localImages.refresh(),
 };
 
 export const COMMAND_PREFIX = 'berth.';

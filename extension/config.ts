@@ -29,6 +29,21 @@ export class Config {
     return this.cfg.get<string[]>('languageServer.args', []);
   }
 
+  /** The `berth` binary that lists local images: a path, or a name looked up on PATH. */
+  get enginePath(): string {
+    return this.cfg.get<string>('engine.path', '').trim() || 'berth';
+  }
+
+  /** The engine's store root (`berth --root`); empty means berth's own default. */
+  get engineRoot(): string {
+    return this.cfg.get<string>('engine.root', '').trim();
+  }
+
+  /** True when a change touches the engine settings (the local images must be re-read). */
+  engineChanged(e: vscode.ConfigurationChangeEvent): boolean {
+    return e.affectsConfiguration('berth.engine');
+  }
+
   /** True when a change touches a key that only a restart applies. */
   needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
     return RESTART_KEYS.some((key) => e.affectsConfiguration(key));

@@ -1,14 +1,16 @@
 /**
- * The extension's context: settings, the output channel and the language client, with
- * two disposal scopes. The extension scope (VS Code's `context.subscriptions`) lives as
- * long as the extension; the client scope is emptied on every stop, so restarting the
- * language server leaks no listeners, channels or processes.
+ * The extension's context: settings, the output channel, the language client and the
+ * sync of local image names to it (localImagesSync.ts), with two disposal scopes. The
+ * extension scope (VS Code's `context.subscriptions`) lives as long as the extension;
+ * the client scope is emptied on every stop, so restarting the language server leaks no
+ * listeners, channels or processes.
  */
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { SERVER_EXEC_ARGV } from '../language-server/execArgv';
-import { LANGUAGE_ID } from '../language-server/protocol';
+import { LANGUAGE_ID, LocalImagesNotification } from '../language-server/protocol';
 import { Config } from './config';
+import { LocalImagesSync } from './localImagesSync';
 
 /** The server's entry, relative to the extension root (built by `tsc -p .`). */
 const SERVER_MODULE = 'out/language-server/server.js';
@@ -16,6 +18,7 @@ const SERVER_MODULE = 'out/language-server/server.js';
 export class Ctx {
   readonly config = new Config();
   readonly output: vscode.OutputChannel;
+  readonly localImages: LocalImagesSync;
   private client: LanguageClient | undefined;
   private readonly clientScope: vscode.Disposable[] = [];
   /** start/stop/restart run one at a time, in call order. */
@@ -25,6 +28,8 @@ export class Ctx {
     this.output = vscode.window.createOutputChannel('Berth Dockerfile Language Server');
     this.pushExtensionCleanup(this.output);
     this.pushExtensionCleanup({ dispose: () => void this.stop() });
+    this.localImages = new LocalImagesSync(this.config, this.output, (images) => this.sendLocalImages(images));
+    this.pushExtensionCleanup(this.localImages.listen());
   }
 
   /** Owned until the extension is deactivated. */
@@ -82,6 +87,15 @@ export class Ctx {
       await this.doStop();
       throw e;
     }
+    // A new server process knows no images yet.
+    void this.localImages.refresh();
+  }
+
+  private async sendLocalImages(images: string[]): Promise<void> {
+    const client = this.client;
+    if (!client?.isRunning()) return;
+    // A client stopped meanwhile rejects; its successor gets its own list on start.
+    await client.sendNotification(LocalImagesNotification, { images }).catch(() => undefined);
   }
 
   private async doStop(): Promise<void> {

@@ -40,7 +40,7 @@ describe('the extension', () => {
 
   it('registers its commands under the berth. prefix', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['berth.restartLanguageServer', 'berth.showLanguageServerOutput']) assert.ok(all.includes(c), c);
+    for (const c of ['berth.restartLanguageServer', 'berth.showLanguageServerOutput', 'berth.refreshLocalImages']) assert.ok(all.includes(c), c);
   });
 
   it('after berth.restartLanguageServer the new server answers edits', async () => {
