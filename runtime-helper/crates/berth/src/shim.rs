@@ -160,6 +160,17 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
     let status = pump(pid, outputs, container_in, args, &mut log)?;
     let _ = log.flush();
     let code = exit_code(status);
+    if rec.auto_remove {
+        // Invisible first, then the caller learns the exit: nothing is left that a user
+        // can see, and the cgroup (empty: the pid namespace died with its init) and the
+        // files go after. No exited state: the directory is on its way out.
+        let trash = record::detach(cd, &rec.id)?;
+        rep.send(&format!("exited {code}"));
+        let _ = cg.destroy();
+        std::fs::remove_dir_all(&trash.dir)
+            .with_context(|| format!("removing {}", trash.dir.display()))?;
+        return Ok(());
+    }
     let oom = cg.oom_kill_count().unwrap_or(0) > 0;
     let _ = cg.destroy();
     let st = State {
@@ -171,14 +182,7 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         ..started
     };
     cd.save_state(&st)?;
-    if rec.auto_remove {
-        let trash = record::detach(cd, &rec.id)?;
-        rep.send(&format!("exited {code}"));
-        std::fs::remove_dir_all(&trash.dir)
-            .with_context(|| format!("removing {}", trash.dir.display()))?;
-    } else {
-        rep.send(&format!("exited {code}"));
-    }
+    rep.send(&format!("exited {code}"));
     Ok(())
 }
 

@@ -113,9 +113,14 @@ impl ContainerDir {
     pub fn rootfs(&self) -> Result<berth_runtime::Rootfs> {
         read_json(&self.rootfs_path())
     }
-    /// The state as last written, with "running" corrected if its shim is gone.
+    /// The state as last written, with "running" corrected if its shim is gone. No state
+    /// file yet means created: the shim's first write then adds a file instead of
+    /// replacing one, which ext4 would flush to disk on the start path.
     pub fn state(&self) -> Result<State> {
-        let mut st: State = read_json(&self.state_path())?;
+        let mut st: State = match fs::metadata(self.state_path()) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+            _ => read_json(&self.state_path())?,
+        };
         if st.status == Status::Running && !alive(st.shim_pid) {
             st.status = Status::Exited;
             st.exit_code = 255;

@@ -2,7 +2,7 @@
 use super::RunArgs;
 use super::{engine, fail, Exit, Outcome};
 use crate::container::options::{self, Bind};
-use crate::container::record::{self, ContainerDir, Record, State};
+use crate::container::record::{self, ContainerDir, Record};
 use crate::container::spec;
 use crate::shim::pipe;
 use crate::{sealed, tty, GlobalOpts};
@@ -234,7 +234,6 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
         };
         record::write_json(&cd.spec_path(), &oci)?;
         record::write_json(&cd.rootfs_path(), &rootfs)?;
-        cd.save_state(&State::default())?;
         // The record goes last: a directory without one is invisible to lookups.
         record::write_json(&cd.record_path(), &rec)?;
         Ok(())
