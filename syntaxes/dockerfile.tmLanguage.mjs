@@ -11,6 +11,82 @@
 const r = String.raw;
 const S = '.dockerfile';
 
+const NAME = r`[A-Za-z_][\w.-]*`;
+/** The heredoc operators, each with the indentation it allows before its terminator. */
+const OPS = [['<<-', r`\t*`, 'dash'], ['<<', '', 'plain']];
+/**
+ * Bodies are highlighted for up to this many heredocs on one line; the body of a further
+ * one is read as instructions. TextMate cannot keep a list of delimiters, so every count
+ * has rules of its own (multiHeredoc), and the grammar grows with it.
+ */
+const MAX_HEREDOCS = 3;
+/** Between two heredocs on their line: anything but another `<<`, except a here-string's `<<<`. */
+const GAP = r`(?:[^<\n]|<(?!<)|<<<+)*`;
+const ref = (group) => '\\' + group;
+const tag = { name: 'entity.name.tag.heredoc' + S };
+const heredocOperator = { name: 'keyword.operator.heredoc' + S };
+/** A later heredoc on the first line (its body is highlighted by the rules of multiHeredoc). */
+const laterHeredoc = { match: r`(?<!<)(<<-?)(["']?)(${NAME})(\2)`, captures: { 1: heredocOperator, 3: tag } };
+
+/**
+ * A lookahead, at the first `<<` of a line, that sees at least `count` heredocs. The
+ * count-th one has operator `op` and quoting `quote` (a regex group); its delimiter is
+ * group `count + 1`.
+ */
+function nthHeredoc(count, op, quote) {
+  const earlier = Array.from({ length: count - 1 }, (_, i) => r`<<-?(["']?)${NAME}` + ref(i + 1));
+  return r`(?=${[...earlier, `${op}${quote}(${NAME})${ref(count)}`].join(GAP)})`;
+}
+
+/**
+ * Several heredocs on one line (`COPY <<A <<B /dst/`, `RUN <<A cat - <<B`): the bodies
+ * follow each other, each up to its own terminator. For every count n (2..MAX_HEREDOCS),
+ * rules that all begin at the first `<<`:
+ *   `<key>-n`: ends at the last terminator; any name will do, as by then the rules
+ *     inside have found the exact one.
+ *   `<key>-n-<op>-<kind>`: captures the n-th delimiter and holds (begin/while) until its
+ *     terminator. Inside: the same rule for n-1 (for n = 2, `<key>-first-*`, the first
+ *     heredoc, holding until its terminator), then `<key>-next-<kind>`, which starts at the
+ *     (n-1)-th terminator and is the n-th body: it never ends, the while above closes it
+ *     (and whatever an embedded grammar left open).
+ * `kinds`: [kind, quote group] for the quotings whose bodies differ; `content(kind)` the
+ * body's contentName and patterns; `firstLine` the capture rule for the rest of line 1.
+ */
+function multiHeredoc(key, kinds, content, firstLine) {
+  const repo = {};
+  const inc = (name) => ({ include: `#${key}-${name}` });
+  for (const [kind, quote] of kinds) {
+    repo[`${key}-next-${kind}`] = { begin: r`^\t*(${NAME})(?=\s*$)`, beginCaptures: { 1: tag }, end: '(?!)', ...content(kind) };
+    for (const [op, indent, opName] of OPS) {
+      repo[`${key}-first-${opName}-${kind}`] = {
+        begin: r`(${op})${quote}(${NAME})(\2)(.*)`, while: r`^(?!${indent}\3\s*$)`,
+        beginCaptures: { 1: heredocOperator, 3: tag, 5: firstLine }, ...content(kind),
+      };
+    }
+  }
+  const variants = (n) => kinds.flatMap(([kind]) => OPS.map(([, , opName]) => inc(`${n}-${opName}-${kind}`)));
+  const patterns = [];
+  for (let n = 2; n <= MAX_HEREDOCS; n++) {
+    const earlierBodies = n === 2 ? variants('first') : variants(n - 1);
+    for (const [kind, quote] of kinds) {
+      for (const [op, indent, opName] of OPS) {
+        repo[`${key}-${n}-${opName}-${kind}`] = {
+          begin: nthHeredoc(n, op, quote), while: r`^(?!${indent}` + ref(n + 1) + r`\s*$)`,
+          patterns: [...earlierBodies, inc(`next-${kind}`)],
+        };
+      }
+    }
+    repo[`${key}-${n}`] = {
+      comment: `${n} heredocs on one line`,
+      begin: nthHeredoc(n, '<<-?', r`(["']?)`), end: r`^\t*(${NAME})(?=\s*$)`, endCaptures: { 1: tag },
+      name: 'meta.heredoc' + S, patterns: variants(n),
+    };
+    // The most heredocs first: the lookahead for n also sees a line with more.
+    patterns.unshift({ include: `#${key}-${n}` });
+  }
+  return { repo, patterns };
+}
+
 /** The repository for one escape character. `E` matches it, `C` is it inside [...]. */
 function rules(E, C, sfx) {
   const inc = (name) => ({ include: `#${name}${sfx}` });
@@ -22,6 +98,9 @@ function rules(E, C, sfx) {
   // and the NoEmptyContinuation check warns); applyEndPatternLast lets that pattern win
   // over the end pattern on an empty line.
   const blank = { match: r`^[ \t]*\n` };
+  const copyMulti = multiHeredoc('heredoc-file' + sfx, [['quoted', r`(["'])`], ['bare', '()']],
+    (kind) => ({ contentName: 'string.unquoted.heredoc' + S, patterns: kind === 'bare' ? [inc('variable')] : [] }),
+    { patterns: [laterHeredoc, inc('value')] });
   const instruction = (key, names, patterns) => ({
     [key + sfx]: {
       begin: ins(names), beginCaptures: keyword, end: r`\n`, applyEndPatternLast: 1,
@@ -117,16 +196,17 @@ function rules(E, C, sfx) {
       { match: r`&&|\|\||;|\|(?!\|)`, name: 'keyword.operator.shell' + S },
       { match: r`${E}.`, name: 'constant.character.escape' + S },
     ] },
+    ...copyMulti.repo,
     ['heredoc-file' + sfx]: {
       comment: 'COPY/ADD heredocs are file contents; a quoted delimiter turns variable expansion off.',
-      patterns: [['<<-', r`^\t*(\3)(?=\s*$)`], ['<<', r`^(\3)(?=\s*$)`]].flatMap(([op, end]) => [
+      patterns: [...copyMulti.patterns, ...[['<<-', r`^\t*(\3)(?=\s*$)`], ['<<', r`^(\3)(?=\s*$)`]].flatMap(([op, end]) => [
         [r`(["'])`, []], [r`()`, [inc('variable')]],
       ].map(([quote, body]) => ({
         begin: r`(${op})${quote}([A-Za-z_][\w.-]*)(\2)(.*)\n`, end,
         beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S }, 5: { patterns: [inc('value')] } },
         endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
         name: 'meta.heredoc' + S, contentName: 'string.unquoted.heredoc' + S, patterns: body,
-      }))),
+      })))],
     },
     ['string-double' + sfx]: {
       begin: '"', beginCaptures: { 0: { name: 'punctuation.definition.string.begin' + S } },
@@ -161,7 +241,11 @@ function rules(E, C, sfx) {
  * the terminator line; the outer rule then takes that line as the delimiter.
  */
 function embeddedHeredoc(language, scope) {
-  return [['<<-', r`\t*`], ['<<', '']].map(([op, indent]) => ({
+  const embedded = `meta.embedded.block.${language}`;
+  const multi = multiHeredoc(`heredoc-${language}`, [['any', r`(["']?)`]],
+    () => ({ contentName: embedded, patterns: [{ include: scope }] }),
+    { name: embedded, patterns: [laterHeredoc, { include: scope }] });
+  const single = [['<<-', r`\t*`], ['<<', '']].map(([op, indent]) => ({
     begin: r`(?=${op}(["']?)[A-Za-z_][\w.-]*\1)`,
     end: r`^${indent}([A-Za-z_][\w.-]*)(?=\s*$)`,
     endCaptures: { 1: { name: 'entity.name.tag.heredoc' + S } },
@@ -170,9 +254,10 @@ function embeddedHeredoc(language, scope) {
       begin: r`(${op})(["']?)([A-Za-z_][\w.-]*)(\2)`,
       while: r`^(?!${indent}\3\s*$)`,
       beginCaptures: { 1: { name: 'keyword.operator.heredoc' + S }, 3: { name: 'entity.name.tag.heredoc' + S } },
-      contentName: `meta.embedded.block.${language}`, patterns: [{ include: scope }],
+      contentName: embedded, patterns: [{ include: scope }],
     }],
   }));
+  return { ...multi.repo, [`heredoc-${language}`]: { patterns: [...multi.patterns, ...single] } };
 }
 
 /** Interpreters whose heredoc script is highlighted in their language (`RUN python3 <<EOF`). */
@@ -240,9 +325,9 @@ const grammar = {
         { match: r`[\\\x60][ \t]*\n`, name: 'constant.character.escape.line-continuation' + S },
       ],
     },
-    'heredoc-shell': { patterns: embeddedHeredoc('shell', 'source.shell') },
-    'heredoc-python': { patterns: embeddedHeredoc('python', 'source.python') },
-    'heredoc-javascript': { patterns: embeddedHeredoc('javascript', 'source.js') },
+    ...embeddedHeredoc('shell', 'source.shell'),
+    ...embeddedHeredoc('python', 'source.python'),
+    ...embeddedHeredoc('javascript', 'source.js'),
   },
 };
 
