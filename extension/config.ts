@@ -31,12 +31,18 @@ export class Config {
 
   /** The `berth` binary that lists local images: a path, or a name looked up on PATH. */
   get enginePath(): string {
-    return this.cfg.get<string>('engine.path', '').trim() || 'berth';
+    return this.text('engine.path') || 'berth';
   }
 
   /** The engine's store root (`berth --root`); empty means berth's own default. */
   get engineRoot(): string {
-    return this.cfg.get<string>('engine.root', '').trim();
+    return this.text('engine.root');
+  }
+
+  /** A string setting, trimmed; '' when unset or (hand-edited JSON) not a string. */
+  private text(key: string): string {
+    const v = this.cfg.get<unknown>(key);
+    return typeof v === 'string' ? v.trim() : '';
   }
 
   /** True when a change touches the engine settings (the local images must be re-read). */

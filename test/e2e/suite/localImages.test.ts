@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, closeAllEditors, openScratch } from './util';
+import { EXTENSION_ID, closeAllEditors, openScratch, waitFor } from './util';
 
 const IMAGE = 'berth-e2e/local:1';
 
@@ -58,6 +58,15 @@ describe('local images in completion', () => {
     await vscode.commands.executeCommand('berth.refreshLocalImages');
     const labels = await labelsAt(editor, new vscode.Position(0, 'FROM '.length));
     assert.ok(labels.includes(IMAGE), `${IMAGE} offered; got ${JSON.stringify(labels)}`);
+  });
+
+  it('a restarted language server is sent the list without another refresh', async () => {
+    await setEngine(berth, path.join(tmp, 'store'));
+    const editor = await openScratch('FROM \n');
+    await vscode.commands.executeCommand('berth.restartLanguageServer');
+    // The list is sent once the new client has started, so poll rather than ask once.
+    await waitFor(`${IMAGE} offered by the new server`, async () =>
+      ((await labelsAt(editor, new vscode.Position(0, 5))).includes(IMAGE) ? true : undefined), 30_000);
   });
 
   it('an engine that cannot be run empties the list, and the refresh still finishes', async () => {
