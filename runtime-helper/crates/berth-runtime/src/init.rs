@@ -2,7 +2,7 @@
 //! and execve: stdio or pty, working directory, user, seccomp, capabilities, exec.
 use crate::defaults::{DEFAULT_PATH, USER_ANNOTATION};
 use crate::security::{
-    apply_rlimits, become_user, cap_sets, cloexec_from_3, seccomp_programs, set_no_new_privs,
+    apply_rlimits, become_user, cap_sets, cloexec_from_3, seccomp_program, set_no_new_privs,
 };
 use crate::{fdpass, seccomp, user, Result, RuntimeError};
 use nix::fcntl::OFlag;
@@ -185,7 +185,7 @@ pub(crate) fn become_process(spec: &Spec, plan: ProcessPlan) -> Result<Infallibl
     let argv: Vec<CString> = plan.args.iter().map(|a| c(a)).collect::<Result<_>>()?;
     let envp: Vec<CString> = env.iter().map(|a| c(a)).collect::<Result<_>>()?;
     let caps = cap_sets(spec)?;
-    let progs = seccomp_programs(spec, &caps)?;
+    let seccomp = seccomp_program(spec, &caps)?;
     if spec
         .process()
         .as_ref()
@@ -194,7 +194,9 @@ pub(crate) fn become_process(spec: &Spec, plan: ProcessPlan) -> Result<Infallibl
     {
         set_no_new_privs()?;
     }
-    seccomp::install(&progs)?;
+    if let Some(prog) = &seccomp {
+        seccomp::install(prog)?;
+    }
     become_user(&user, &caps)?;
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     cloexec_from_3()?;

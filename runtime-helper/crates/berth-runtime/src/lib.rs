@@ -19,6 +19,7 @@ mod net;
 pub mod recording;
 mod rootfs;
 pub mod seccomp;
+mod seccomp_bpf;
 mod seccomp_table;
 mod security;
 mod spawn;

@@ -119,21 +119,21 @@ pub(crate) fn cap_sets(spec: &Spec) -> Result<CapSets> {
     })
 }
 
-/// Seccomp programs for the spec, or none when the container is unconfined.
-pub(crate) fn seccomp_programs(
+/// The seccomp program for the spec, or none when the container is unconfined.
+pub(crate) fn seccomp_program(
     spec: &Spec,
     caps: &CapSets,
-) -> Result<Vec<seccompiler::BpfProgram>> {
+) -> Result<Option<Vec<libc::sock_filter>>> {
     let unconfined = spec
         .annotations()
         .as_ref()
         .and_then(|a| a.get(SECCOMP_ANNOTATION))
         .is_some_and(|v| v == "unconfined");
     if unconfined {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let names: HashSet<String> = caps.bounding.iter().map(|c| c.to_string()).collect();
-    seccomp::compile(&names)
+    seccomp::compile(&names).map(Some)
 }
 
 /// Switches to the container's user and capability sets. Runs after seccomp is installed,
