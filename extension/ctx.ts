@@ -10,10 +10,13 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } f
 import { SERVER_EXEC_ARGV } from '../language-server/execArgv';
 import { LANGUAGE_ID, LocalImagesNotification } from '../language-server/protocol';
 import { Config } from './config';
+import { listLocalImages } from './engine/localImages';
 import { LocalImagesSync } from './localImagesSync';
 
 /** The server's entry, relative to the extension root (built by `tsc -p .`). */
 const SERVER_MODULE = 'out/language-server/server.js';
+/** `berth images` reads a few small files; longer than this means something is stuck. */
+const ENGINE_TIMEOUT_MS = 5_000;
 
 export class Ctx {
   readonly config = new Config();
@@ -28,8 +31,18 @@ export class Ctx {
     this.output = vscode.window.createOutputChannel('Berth Dockerfile Language Server');
     this.pushExtensionCleanup(this.output);
     this.pushExtensionCleanup({ dispose: () => void this.stop() });
-    this.localImages = new LocalImagesSync(this.config, this.output, (images) => this.sendLocalImages(images));
-    this.pushExtensionCleanup(this.localImages.listen());
+    this.localImages = new LocalImagesSync({
+      read: () => listLocalImages({ enginePath: this.config.enginePath, root: this.config.engineRoot, timeoutMs: ENGINE_TIMEOUT_MS }),
+      canSend: () => this.client?.isRunning() ?? false,
+      send: (images) => this.sendLocalImages(images),
+      log: (line) => this.output.appendLine(line),
+    });
+    this.pushExtensionCleanup(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (this.config.engineChanged(e)) void this.localImages.refresh();
+    }));
+    this.pushExtensionCleanup(vscode.window.onDidChangeActiveTextEditor((editor) => {
+      if (editor?.document.languageId === LANGUAGE_ID) void this.localImages.refreshIfStale();
+    }));
   }
 
   /** Owned until the extension is deactivated. */

@@ -1,61 +1,57 @@
 /**
- * Keeps the language server's list of local images (`berth/localImages`, offered by
- * completion after FROM and --from=) in step with the engine: read when the client
- * starts, on `berth.refreshLocalImages`, when the engine settings change, and when a
- * Dockerfile editor becomes active and the last read is older than STALE_MS.
- * A failed read sends an empty list and writes one line to the output channel; it never
- * shows a popup.
+ * When to re-read the local images and send them to the language server
+ * (`berth/localImages`, offered by completion after FROM and --from=). Ctx calls
+ * `refresh()` when the client starts, on `berth.refreshLocalImages` and when the engine
+ * settings change, and `refreshIfStale()` when a Dockerfile editor becomes active.
+ * No `vscode` import: reading, sending and logging are passed in, so the policy is
+ * unit-tested with plain Node.
  */
-import * as vscode from 'vscode';
-import { LANGUAGE_ID } from '../language-server/protocol';
-import type { Config } from './config';
-import { listLocalImages } from './engine/localImages';
+import type { LocalImagesResult } from './engine/localImages';
 
 /** Reading images costs a process start; re-read on editor switches at most this often. */
-const STALE_MS = 30_000;
-/** `berth images` reads a few small files; longer than this means something is stuck. */
-const TIMEOUT_MS = 5_000;
+export const STALE_MS = 30_000;
+
+export interface LocalImagesSyncDeps {
+  /** Read the images with the current settings (never rejects; see engine/localImages.ts). */
+  read: () => Promise<LocalImagesResult>;
+  /** Whether a language server is running to receive the list. */
+  canSend: () => boolean;
+  send: (images: string[]) => Promise<void>;
+  /** One line in the output channel. */
+  log: (line: string) => void;
+  now?: () => number;
+}
 
 export class LocalImagesSync {
-  /** When the last read started (0: never), so a slow or failing read is not retried at once. */
-  private lastStarted = 0;
+  /** When the last refresh was asked for (-Infinity: never); a slow or failing one counts too. */
+  private lastAsked = -Infinity;
   /** Reads run one at a time, in call order, so the last list sent follows the latest settings. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
 
-  constructor(
-    private readonly config: Config,
-    private readonly output: vscode.OutputChannel,
-    /** Sends the list to the language server (if it is running). */
-    private readonly send: (images: string[]) => Promise<void>,
-  ) {}
+  constructor(private readonly deps: LocalImagesSyncDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   /** Re-read the images and send them; resolves once this read's list has been sent. */
   refresh(): Promise<void> {
+    this.lastAsked = this.now();
     const next = this.queue.then(() => this.readAndSend());
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  /** Listeners that refresh on engine setting changes and on switching to a stale Dockerfile. */
-  listen(): vscode.Disposable {
-    return vscode.Disposable.from(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (this.config.engineChanged(e)) void this.refresh();
-      }),
-      vscode.window.onDidChangeActiveTextEditor((editor) => {
-        if (editor?.document.languageId === LANGUAGE_ID && Date.now() - this.lastStarted > STALE_MS) void this.refresh();
-      }),
-    );
+  /** Refresh unless the last one was asked for less than STALE_MS ago. */
+  refreshIfStale(): Promise<void> {
+    return this.now() - this.lastAsked >= STALE_MS ? this.refresh() : Promise.resolve();
   }
 
   private async readAndSend(): Promise<void> {
-    // Without a server nobody would see the list; starting it sends a fresh one.
-    if (!this.config.languageServerEnabled) return;
-    this.lastStarted = Date.now();
-    const { images, error } = await listLocalImages({
-      enginePath: this.config.enginePath, root: this.config.engineRoot, timeoutMs: TIMEOUT_MS,
-    });
-    if (error) this.output.appendLine(`local images: ${error}`);
-    await this.send(images);
+    // Without a server nobody would see the list; starting one sends a fresh list.
+    if (!this.deps.canSend()) return;
+    const { images, error } = await this.deps.read();
+    // A failure empties the list: a stale list would offer images that may be gone.
+    if (error) this.deps.log(`local images: ${error}`);
+    await this.deps.send(images);
   }
 }
