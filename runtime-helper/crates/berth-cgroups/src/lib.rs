@@ -217,16 +217,18 @@ impl Cgroup {
         Ok(())
     }
 
-    /// Moves the calling thread, which must be its process's only thread, into the
-    /// cgroup. On v1 this writes `tasks` rather than `cgroup.procs`: moving just the
-    /// current thread skips the global threadgroup lock, whose write side waits for an
-    /// RCU grace period (most of a container's start time otherwise).
-    pub fn join_self(&self) -> Result<()> {
+    /// Moves process `pid` (0: the caller), which must have a single thread, into the
+    /// cgroup. On v1 this writes `tasks` rather than `cgroup.procs`: moving one thread
+    /// skips the global threadgroup lock, whose write side waits for an RCU grace period
+    /// (milliseconds; most of a container's start time otherwise). cgroup2 has no such
+    /// file: there the wait remains, and callers hide it behind other work.
+    pub fn add_single_threaded(&self, pid: i32) -> Result<()> {
+        let pid = pid.to_string();
         for (_, dir) in self.v1_dirs() {
-            write(&dir.join("tasks"), "0")?;
+            write(&dir.join("tasks"), &pid)?;
         }
         if let Some(u) = self.unified_dir() {
-            write(&u.join("cgroup.procs"), "0")?;
+            write(&u.join("cgroup.procs"), &pid)?;
         }
         Ok(())
     }

@@ -85,6 +85,11 @@ pub trait Syscall {
         data: &[(String, Option<String>)],
         attrs: Attrs,
     ) -> Result<()>;
+    /// Waits until the engine has moved this process into the container's cgroup (done
+    /// from outside while the filesystem is built), then enters a new cgroup namespace
+    /// if the spec asks for one: its root is the cgroup the process is in at that moment.
+    /// Idempotent; needed before cgroupfs is mounted and before the process starts.
+    fn enter_cgroup(&mut self) -> Result<()>;
     /// The container's cgroupfs, read-only, for this host's hierarchy layout.
     fn mount_cgroupfs(&mut self, target: &Path) -> Result<()>;
     fn attach_bind(

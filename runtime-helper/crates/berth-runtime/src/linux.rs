@@ -17,6 +17,11 @@ pub struct LinuxSyscall {
     root: Option<OwnedFd>,
     binds: Vec<OwnedFd>,
     cgroups: Option<Layout>,
+    /// Readable (one byte) once the parent has put us in the container's cgroup; EOF
+    /// if it could not. None: nothing to wait for.
+    cgroup_gate: Option<OwnedFd>,
+    cgroup_ns: bool,
+    cgroup_entered: bool,
 }
 
 impl LinuxSyscall {
@@ -26,7 +31,18 @@ impl LinuxSyscall {
             root: None,
             binds: Vec::new(),
             cgroups,
+            cgroup_gate: None,
+            cgroup_ns: false,
+            cgroup_entered: false,
         }
+    }
+
+    /// For [`Syscall::enter_cgroup`]: the pipe on which the parent says the process was
+    /// moved, and whether to unshare a cgroup namespace then.
+    pub(crate) fn with_cgroup_gate(mut self, gate: OwnedFd, cgroup_ns: bool) -> LinuxSyscall {
+        self.cgroup_gate = Some(gate);
+        self.cgroup_ns = cgroup_ns;
+        self
     }
 
     fn root(&self) -> Result<&OwnedFd> {
@@ -208,6 +224,34 @@ fn set_attrs(fd: &impl AsFd, attrs: Attrs, recursive: bool, path: &Path) -> Resu
 impl Syscall for LinuxSyscall {
     fn unshare(&mut self, flags: CloneFlags) -> Result<()> {
         nix::sched::unshare(flags).map_err(|e| RuntimeError::sys("unshare", "", e))
+    }
+
+    fn enter_cgroup(&mut self) -> Result<()> {
+        if self.cgroup_entered {
+            return Ok(());
+        }
+        if let Some(gate) = self.cgroup_gate.take() {
+            let mut b = [0u8; 1];
+            let n = loop {
+                match nix::unistd::read(gate.as_raw_fd(), &mut b) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    r => break r,
+                }
+            };
+            if n != Ok(1) {
+                return Err(RuntimeError::sys(
+                    "join cgroup",
+                    "",
+                    std::io::Error::other("the engine could not move the process into it"),
+                ));
+            }
+        }
+        if self.cgroup_ns {
+            nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP)
+                .map_err(|e| RuntimeError::sys("unshare cgroup", "", e))?;
+        }
+        self.cgroup_entered = true;
+        Ok(())
     }
 
     fn make_private(&mut self) -> Result<()> {

@@ -25,6 +25,12 @@ impl Syscall for Recorder {
         self.calls.push("make_private".into());
         Ok(())
     }
+    fn enter_cgroup(&mut self) -> Result<()> {
+        if self.position("enter_cgroup").is_none() {
+            self.calls.push("enter_cgroup".into());
+        }
+        Ok(())
+    }
     fn mount_overlay(&mut self, rootfs: &Rootfs) -> Result<()> {
         self.calls.push(format!(
             "overlay {} layers -> {}",

@@ -35,7 +35,10 @@ pub fn setup_rootfs(sys: &mut dyn Syscall, spec: &Spec, rootfs: &Rootfs) -> Resu
         let dest = m.destination();
         match (m.typ().as_deref().unwrap_or("bind"), handle) {
             (_, Some((h, is_dir))) => sys.attach_bind(h, dest, is_dir, opts.attrs)?,
-            ("cgroup" | "cgroup2", _) => sys.mount_cgroupfs(dest)?,
+            ("cgroup" | "cgroup2", _) => {
+                sys.enter_cgroup()?;
+                sys.mount_cgroupfs(dest)?
+            }
             (fstype, _) => {
                 if dest == Path::new("/dev") && fstype == "tmpfs" {
                     dev_is_tmpfs = true;

@@ -123,7 +123,7 @@ pub(crate) fn child_fail(err_w: &OwnedFd, e: RuntimeError) -> ! {
 /// (CLONE_NEWCGROUP), so that the namespace's root is the container's cgroup.
 pub(crate) fn join_cgroup_and_setsid(cgroup: Option<&Cgroup>) -> Result<()> {
     if let Some(cg) = cgroup {
-        cg.join_self().map_err(|e| {
+        cg.add_single_threaded(0).map_err(|e| {
             RuntimeError::sys(
                 "join cgroup",
                 cg.rel(),
@@ -174,6 +174,8 @@ pub fn spawn(launch: Launch) -> Result<Spawned> {
         .and_then(|p| p.terminal())
         .unwrap_or(false);
     let ch = channels(pty)?;
+    let (gate_r, gate_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| RuntimeError::sys("pipe", "", e))?;
     if flags.contains(CloneFlags::CLONE_NEWPID) {
         nix::sched::unshare(CloneFlags::CLONE_NEWPID)
             .map_err(|e| RuntimeError::sys("unshare pid", "", e))?;
@@ -182,11 +184,31 @@ pub fn spawn(launch: Launch) -> Result<Spawned> {
     // async-signal-safe-enough code of ours and then execs or _exits.
     match unsafe { fork() }.map_err(|e| RuntimeError::sys("fork", "", e))? {
         ForkResult::Child => {
+            drop(gate_w);
             let sock = ch.child_sock();
-            let err = init_main(&launch, flags - CloneFlags::CLONE_NEWPID, sock).unwrap_err();
+            let flags = flags - CloneFlags::CLONE_NEWPID;
+            let err = init_main(&launch, flags, sock, gate_r).unwrap_err();
             child_fail(&ch.err_w, err)
         }
         ForkResult::Parent { child } => {
+            drop(gate_r);
+            // The parent moves the child into the cgroup while the child builds the
+            // filesystem: the first move into a cgroup waits for an RCU grace period
+            // (milliseconds here, the largest single cost of a start), hidden this way.
+            if let Some(cg) = launch.cgroup {
+                if let Err(e) = cg.add_single_threaded(child.as_raw()) {
+                    drop(gate_w);
+                    let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
+                    let _ = nix::sys::wait::waitpid(child, None);
+                    return Err(RuntimeError::sys(
+                        "join cgroup",
+                        cg.rel(),
+                        std::io::Error::other(e.to_string()),
+                    ));
+                }
+            }
+            let _ = nix::unistd::write(&gate_w, b"j");
+            drop(gate_w);
             drop(launch);
             await_exec(child, ch)
         }
@@ -197,16 +219,21 @@ fn init_main(
     launch: &Launch,
     flags: CloneFlags,
     pty: Option<OwnedFd>,
+    cgroup_gate: OwnedFd,
 ) -> Result<std::convert::Infallible> {
     crate::security::reset_signals();
     // What the rootfs setup creates (directories, files, device nodes) gets exactly the
     // mode it asks for.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     setup_stdio(&launch.stdio)?;
-    // Join before the cgroup namespace is created, so its root is the container's cgroup.
-    join_cgroup_and_setsid(launch.cgroup)?;
-    let mut sys = LinuxSyscall::new(launch.cgroup_layout.clone());
-    sys.unshare(flags)?;
+    nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
+    // The cgroup namespace waits for the parent's move into the container's cgroup (its
+    // root is the cgroup we are in when it is created): enter_cgroup, below or at the
+    // cgroupfs mount.
+    let cgroup_ns = flags.contains(CloneFlags::CLONE_NEWCGROUP);
+    let mut sys =
+        LinuxSyscall::new(launch.cgroup_layout.clone()).with_cgroup_gate(cgroup_gate, cgroup_ns);
+    sys.unshare(flags - CloneFlags::CLONE_NEWCGROUP)?;
     if flags.contains(CloneFlags::CLONE_NEWNET) {
         net::loopback_up()?;
     }
@@ -216,6 +243,7 @@ fn init_main(
         }
     }
     rootfs::setup_rootfs(&mut sys, launch.spec, launch.rootfs)?;
+    sys.enter_cgroup()?;
     if let Some(sock) = &pty {
         // The init's pty doubles as the container's console, as in Docker.
         let name = crate::init::setup_pty(sock, crate::init::console_size(launch.spec))?;

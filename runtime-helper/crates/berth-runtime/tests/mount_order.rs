@@ -52,6 +52,9 @@ fn host_sources_are_opened_before_pivot_and_masks_come_last() {
     assert!(pos("pivot_root") < pos("mount proc /proc"));
     assert!(pos("mount tmpfs /dev") < pos("mount devpts /dev/pts"));
     assert!(pos("mount sysfs /sys") < pos("cgroupfs /sys/fs/cgroup"));
+    // The cgroup namespace (entered once the engine has moved us) must exist before
+    // cgroupfs is mounted, or the mount would show the host's hierarchy.
+    assert!(pos("enter_cgroup") < pos("cgroupfs /sys/fs/cgroup"));
     assert!(pos("mount tmpfs /dev") < pos("mknod /dev/null 1:3 666"));
     assert!(pos("bind #") > pos("pivot_root"));
     assert!(
