@@ -217,18 +217,30 @@ impl Cgroup {
         Ok(())
     }
 
-    /// Moves process `pid` (0: the caller), which must have a single thread, into the
-    /// cgroup. On v1 this writes `tasks` rather than `cgroup.procs`: moving one thread
-    /// skips the global threadgroup lock, whose write side waits for an RCU grace period
-    /// (milliseconds; most of a container's start time otherwise). cgroup2 has no such
-    /// file: there the wait remains, and callers hide it behind other work.
-    pub fn add_single_threaded(&self, pid: i32) -> Result<()> {
-        let pid = pid.to_string();
+    /// Moves the calling thread, which must be its process's only thread, into the
+    /// cgroup: [`Cgroup::join_v1_self`], then [`Cgroup::add_to_v2`].
+    pub fn join_self(&self) -> Result<()> {
+        self.join_v1_self()?;
+        self.add_to_v2(0)
+    }
+
+    /// Moves the calling thread, which must be its process's only thread, into the
+    /// cgroup's v1 hierarchies. Writing "0" to `tasks` is the one move the kernel makes
+    /// without its global threadgroup lock, whose write side waits for an RCU grace
+    /// period (~10 ms here): naming any other task, even a single-threaded child, takes it.
+    pub fn join_v1_self(&self) -> Result<()> {
         for (_, dir) in self.v1_dirs() {
-            write(&dir.join("tasks"), &pid)?;
+            write(&dir.join("tasks"), "0")?;
         }
+        Ok(())
+    }
+
+    /// Moves process `pid` (0: the caller) into the cgroup's cgroup2 directory, if it
+    /// uses one. cgroup2 always takes the threadgroup lock (an RCU grace period), so
+    /// callers do this while other work goes on.
+    pub fn add_to_v2(&self, pid: i32) -> Result<()> {
         if let Some(u) = self.unified_dir() {
-            write(&u.join("cgroup.procs"), &pid)?;
+            write(&u.join("cgroup.procs"), &pid.to_string())?;
         }
         Ok(())
     }

@@ -123,7 +123,7 @@ pub(crate) fn child_fail(err_w: &OwnedFd, e: RuntimeError) -> ! {
 /// (CLONE_NEWCGROUP), so that the namespace's root is the container's cgroup.
 pub(crate) fn join_cgroup_and_setsid(cgroup: Option<&Cgroup>) -> Result<()> {
     if let Some(cg) = cgroup {
-        cg.add_single_threaded(0).map_err(|e| {
+        cg.join_self().map_err(|e| {
             RuntimeError::sys(
                 "join cgroup",
                 cg.rel(),
@@ -192,11 +192,11 @@ pub fn spawn(launch: Launch) -> Result<Spawned> {
         }
         ForkResult::Parent { child } => {
             drop(gate_r);
-            // The parent moves the child into the cgroup while the child builds the
-            // filesystem: the first move into a cgroup waits for an RCU grace period
-            // (milliseconds here, the largest single cost of a start), hidden this way.
+            // cgroup2: the parent moves the child while the child builds the filesystem,
+            // which hides the RCU grace period the move waits for (see add_to_v2). The
+            // child joins the v1 hierarchies itself: only that move is quick there.
             if let Some(cg) = launch.cgroup {
-                if let Err(e) = cg.add_single_threaded(child.as_raw()) {
+                if let Err(e) = cg.add_to_v2(child.as_raw()) {
                     drop(gate_w);
                     let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
                     let _ = nix::sys::wait::waitpid(child, None);
@@ -226,6 +226,15 @@ fn init_main(
     // mode it asks for.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     setup_stdio(&launch.stdio)?;
+    if let Some(cg) = launch.cgroup {
+        cg.join_v1_self().map_err(|e| {
+            RuntimeError::sys(
+                "join cgroup",
+                cg.rel(),
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
+    }
     nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
     // The cgroup namespace waits for the parent's move into the container's cgroup (its
     // root is the cgroup we are in when it is created): enter_cgroup, below or at the
