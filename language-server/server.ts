@@ -61,6 +61,7 @@ function ignorePatternsFor(uri: string): string[] | undefined {
 const timers = new Map<string, NodeJS.Timeout>();
 /** Resolves once the first workspace/configuration answer is in (or immediately without one). */
 let settingsReady: Promise<void> = Promise.resolve();
+let settingsKnown = true;
 
 function publish(doc: TextDocument): void {
   const version = doc.version;
@@ -75,6 +76,11 @@ function schedule(doc: TextDocument, delay: number): void {
   if (prev) clearTimeout(prev);
   if (delay <= 0) {
     timers.delete(doc.uri);
+    if (!settingsKnown) {
+      // The first publish waits for the client's settings (rule severities), a round trip
+      // that overlaps with parsing: parse and build the model now, they need no settings.
+      safe('prepare', undefined, () => service.prepare(doc))();
+    }
     void settingsReady.then(() => publish(doc));
     return;
   }
@@ -140,7 +146,10 @@ connection.onInitialized(() => {
   }
   if (canConfigure) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
-    settingsReady = Promise.race([loadSettings(), new Promise<void>((r) => setTimeout(r, 2000))]);
+    settingsKnown = false;
+    settingsReady = Promise.race([loadSettings(), new Promise<void>((r) => setTimeout(r, 2000))]).then(() => {
+      settingsKnown = true;
+    });
   }
 });
 

@@ -56,6 +56,11 @@ export class LanguageService {
     return this.cache.get(doc.uri, doc.version, () => doc.getText());
   }
 
+  /** Parses the document and builds its model (cached by URI and version), which no setting changes. */
+  prepare(doc: TextDoc): void {
+    void this.parsed(doc).model;
+  }
+
   close(uri: string): void {
     this.cache.delete(uri);
   }
