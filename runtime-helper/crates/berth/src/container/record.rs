@@ -262,9 +262,7 @@ pub fn image_lease_holder(id: &str) -> String {
 fn release_image(cd: &ContainerDir, id: &str) {
     // cd.dir is <store root>/containers/<id>.
     if let Some(root) = cd.dir.parent().and_then(Path::parent) {
-        if let Ok(store) = berth_store::Store::open(root) {
-            let _ = store.release(&image_lease_holder(id));
-        }
+        let _ = berth_store::Store::at(root).release(&image_lease_holder(id));
     }
 }
 
