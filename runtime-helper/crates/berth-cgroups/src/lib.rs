@@ -44,12 +44,18 @@ impl Cgroup {
     /// Creates the cgroup in each hierarchy and applies `res`. On failure nothing is left.
     pub fn create(layout: Layout, rel: impl Into<PathBuf>, res: &Resources) -> Result<Cgroup> {
         let cg = Cgroup::open(layout, rel);
-        let made = cg.mkdirs().and_then(|()| cg.apply(res));
-        if let Err(e) = made {
-            let _ = cg.destroy();
-            return Err(e);
-        }
+        cg.make(res)?;
         Ok(cg)
+    }
+
+    /// Creates this (opened) cgroup in each hierarchy and applies `res`. On failure
+    /// nothing is left.
+    pub fn make(&self, res: &Resources) -> Result<()> {
+        let made = self.mkdirs().and_then(|()| self.apply(res));
+        if made.is_err() {
+            let _ = self.destroy();
+        }
+        made
     }
 
     pub fn rel(&self) -> &Path {
@@ -65,20 +71,25 @@ impl Cgroup {
         out
     }
 
-    fn v1_dirs(&self) -> Vec<(&'static str, PathBuf)> {
-        let mut seen = Vec::<PathBuf>::new();
-        let mut out = Vec::new();
+    /// The v1 hierarchy mounts this cgroup lives in, each once, with a controller of it.
+    fn v1_mounts(&self) -> Vec<(&'static str, &PathBuf)> {
+        let mut out: Vec<(&'static str, &PathBuf)> = Vec::new();
         for c in V1_CONTROLLERS {
             if let Some(mount) = self.layout.v1.get(*c) {
                 // Co-mounted controllers (cpu,cpuacct) share one directory.
-                if seen.contains(mount) {
-                    continue;
+                if !out.iter().any(|(_, m)| *m == mount) {
+                    out.push((*c, mount));
                 }
-                seen.push(mount.clone());
-                out.push((*c, mount.join(&self.rel)));
             }
         }
         out
+    }
+
+    fn v1_dirs(&self) -> Vec<(&'static str, PathBuf)> {
+        self.v1_mounts()
+            .into_iter()
+            .map(|(c, m)| (c, m.join(&self.rel)))
+            .collect()
     }
 
     fn v1_dir(&self, controller: &str) -> Option<PathBuf> {
@@ -235,6 +246,25 @@ impl Cgroup {
         Ok(())
     }
 
+    /// For a process about to leave the host's mount namespace: opens the v1 hierarchy
+    /// mounts now, so that it can join this cgroup there later (the cgroup need not
+    /// exist yet).
+    pub fn v1_joiner(&self) -> Result<V1Joiner> {
+        let mut mounts = Vec::new();
+        for (_, mount) in self.v1_mounts() {
+            let flags = rustix::fs::OFlags::PATH
+                | rustix::fs::OFlags::DIRECTORY
+                | rustix::fs::OFlags::CLOEXEC;
+            let fd = rustix::fs::open(mount, flags, rustix::fs::Mode::empty())
+                .map_err(|e| CgroupError::io(mount, e.into()))?;
+            mounts.push(fd);
+        }
+        Ok(V1Joiner {
+            mounts,
+            rel: self.rel.clone(),
+        })
+    }
+
     /// Moves process `pid` (0: the caller) into the cgroup's cgroup2 directory, if it
     /// uses one. cgroup2 always takes the threadgroup lock (an RCU grace period), so
     /// callers do this while other work goes on.
@@ -380,4 +410,25 @@ fn statfs_type(dir: &Path) -> std::io::Result<i64> {
         return Err(std::io::Error::last_os_error());
     }
     Ok(st.f_type)
+}
+
+/// The v1 hierarchies of a cgroup, opened ahead (see [`Cgroup::v1_joiner`]).
+pub struct V1Joiner {
+    mounts: Vec<std::os::fd::OwnedFd>,
+    rel: PathBuf,
+}
+
+impl V1Joiner {
+    /// [`Cgroup::join_v1_self`] through the mounts opened ahead.
+    pub fn join_self(&self) -> Result<()> {
+        let tasks = self.rel.join("tasks");
+        let rel = tasks.strip_prefix("/").unwrap_or(&tasks);
+        for m in &self.mounts {
+            let flags = rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC;
+            let f = rustix::fs::openat(m, rel, flags, rustix::fs::Mode::empty())
+                .map_err(|e| CgroupError::io(&tasks, e.into()))?;
+            rustix::io::write(&f, b"0").map_err(|e| CgroupError::io(&tasks, e.into()))?;
+        }
+        Ok(())
+    }
 }

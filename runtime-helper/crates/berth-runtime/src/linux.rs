@@ -2,7 +2,7 @@
 //! O_PATH fds resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so a
 //! symlink planted in the image cannot send a mount anywhere outside the container.
 use crate::{Attrs, BindHandle, Result, Rootfs, RuntimeError, Syscall};
-use berth_cgroups::{Layout, Mode};
+use berth_cgroups::{Layout, Mode, V1Joiner};
 use nix::sched::CloneFlags;
 use rustix::fs::{Mode as FMode, OFlags, ResolveFlags, CWD};
 use rustix::io::Errno;
@@ -20,6 +20,8 @@ pub struct LinuxSyscall {
     /// Readable (one byte) once the parent has put us in the container's cgroup; EOF
     /// if it could not. None: nothing to wait for.
     cgroup_gate: Option<OwnedFd>,
+    /// Joins the v1 hierarchies once the gate opens.
+    cgroup_joiner: Option<V1Joiner>,
     cgroup_ns: bool,
     cgroup_entered: bool,
 }
@@ -32,15 +34,23 @@ impl LinuxSyscall {
             binds: Vec::new(),
             cgroups,
             cgroup_gate: None,
+            cgroup_joiner: None,
             cgroup_ns: false,
             cgroup_entered: false,
         }
     }
 
-    /// For [`Syscall::enter_cgroup`]: the pipe on which the parent says the process was
-    /// moved, and whether to unshare a cgroup namespace then.
-    pub(crate) fn with_cgroup_gate(mut self, gate: OwnedFd, cgroup_ns: bool) -> LinuxSyscall {
+    /// For [`Syscall::enter_cgroup`]: the pipe on which the parent says the cgroup is
+    /// ready (and this process in its cgroup2 part), the v1 hierarchies to join then, and
+    /// whether to unshare a cgroup namespace after that.
+    pub(crate) fn with_cgroup_gate(
+        mut self,
+        gate: OwnedFd,
+        joiner: Option<V1Joiner>,
+        cgroup_ns: bool,
+    ) -> LinuxSyscall {
         self.cgroup_gate = Some(gate);
+        self.cgroup_joiner = joiner;
         self.cgroup_ns = cgroup_ns;
         self
     }
@@ -242,9 +252,14 @@ impl Syscall for LinuxSyscall {
                 return Err(RuntimeError::sys(
                     "join cgroup",
                     "",
-                    std::io::Error::other("the engine could not move the process into it"),
+                    std::io::Error::other("the engine could not make it or move us into it"),
                 ));
             }
+        }
+        if let Some(j) = self.cgroup_joiner.take() {
+            j.join_self().map_err(|e| {
+                RuntimeError::sys("join cgroup", "", std::io::Error::other(e.to_string()))
+            })?;
         }
         if self.cgroup_ns {
             nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP)

@@ -2,7 +2,7 @@
 //! failed): the caller only ever sees a running container or an error with a kind.
 use crate::init::{become_process, dup_onto, ProcessPlan};
 use crate::{fdpass, net, rootfs, LinuxSyscall, Result, Rootfs, RuntimeError, Syscall};
-use berth_cgroups::{Cgroup, Layout};
+use berth_cgroups::{Cgroup, Layout, Resources};
 use nix::sched::CloneFlags;
 use nix::unistd::{fork, ForkResult, Pid};
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
@@ -27,6 +27,9 @@ pub struct Launch<'a> {
     pub rootfs: &'a Rootfs,
     /// The cgroup the init joins before it enters its cgroup namespace.
     pub cgroup: Option<&'a Cgroup>,
+    /// Limits to create `cgroup` with, while the init starts (its first steps do not
+    /// need it); None: the cgroup exists already.
+    pub create_cgroup: Option<&'a Resources>,
     /// The host's cgroup layout, for the container's read-only cgroupfs.
     pub cgroup_layout: Option<Layout>,
     pub stdio: Stdio,
@@ -192,11 +195,13 @@ pub fn spawn(launch: Launch) -> Result<Spawned> {
         }
         ForkResult::Parent { child } => {
             drop(gate_r);
-            // cgroup2: the parent moves the child while the child builds the filesystem,
-            // which hides the RCU grace period the move waits for (see add_to_v2). The
-            // child joins the v1 hierarchies itself: only that move is quick there.
+            // While the child builds the filesystem, the parent creates the cgroup and
+            // moves the child into its cgroup2 part, whose move waits for an RCU grace
+            // period (see add_to_v2); both costs are hidden that way. The child joins
+            // the v1 hierarchies itself (see join_v1_self) once the gate opens.
             if let Some(cg) = launch.cgroup {
-                if let Err(e) = cg.add_to_v2(child.as_raw()) {
+                let made = launch.create_cgroup.map_or(Ok(()), |res| cg.make(res));
+                if let Err(e) = made.and_then(|()| cg.add_to_v2(child.as_raw())) {
                     drop(gate_w);
                     let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
                     let _ = nix::sys::wait::waitpid(child, None);
@@ -226,22 +231,27 @@ fn init_main(
     // mode it asks for.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     setup_stdio(&launch.stdio)?;
-    if let Some(cg) = launch.cgroup {
-        cg.join_v1_self().map_err(|e| {
+    // The cgroup is joined later (enter_cgroup, at the cgroupfs mount or below), when the
+    // parent has made it; its v1 hierarchies are opened now, while the host's mounts
+    // are still visible. The cgroup namespace comes after the join: its root is the
+    // cgroup we are in when it is created.
+    let joiner = match launch.cgroup {
+        Some(cg) => Some(cg.v1_joiner().map_err(|e| {
             RuntimeError::sys(
                 "join cgroup",
                 cg.rel(),
                 std::io::Error::other(e.to_string()),
             )
-        })?;
-    }
+        })?),
+        None => None,
+    };
     nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
-    // The cgroup namespace waits for the parent's move into the container's cgroup (its
-    // root is the cgroup we are in when it is created): enter_cgroup, below or at the
-    // cgroupfs mount.
     let cgroup_ns = flags.contains(CloneFlags::CLONE_NEWCGROUP);
-    let mut sys =
-        LinuxSyscall::new(launch.cgroup_layout.clone()).with_cgroup_gate(cgroup_gate, cgroup_ns);
+    let mut sys = LinuxSyscall::new(launch.cgroup_layout.clone()).with_cgroup_gate(
+        cgroup_gate,
+        joiner,
+        cgroup_ns,
+    );
     sys.unshare(flags - CloneFlags::CLONE_NEWCGROUP)?;
     if flags.contains(CloneFlags::CLONE_NEWNET) {
         net::loopback_up()?;

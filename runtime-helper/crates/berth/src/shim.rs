@@ -76,12 +76,9 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
     let spec = cd.spec()?;
     let rootfs = cd.rootfs()?;
     let layout = Layout::detect(Path::new(CGROUP_ROOT))?;
-    let cg = Cgroup::create(
-        layout.clone(),
-        Path::new(CGROUP_PARENT).join(&rec.id),
-        &resources(&rec),
-    )
-    .context("creating the container's cgroup")?;
+    // Created by spawn, while the init starts.
+    let cg = Cgroup::open(layout.clone(), Path::new(CGROUP_PARENT).join(&rec.id));
+    let limits = resources(&rec);
     let mut log = logfile::Writer::open(&cd.log_path())?;
 
     let mut container_in: Option<OwnedFd> = None;
@@ -110,6 +107,7 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         spec: &spec,
         rootfs: &rootfs,
         cgroup: Some(&cg),
+        create_cgroup: Some(&limits),
         cgroup_layout: Some(layout),
         stdio,
     };
