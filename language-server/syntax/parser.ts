@@ -422,15 +422,18 @@ function extractBuilderFlags(
   const text = (endPos: number): string => (dirty ? word : L.slice(wordStart, endPos));
   const push = (endPos: number): void => {
     word = text(endPos);
-    const raw = L.slice(wordStart, endPos);
-    const span = spanOf(toDoc, wordStart, endPos);
     const eqText = word.indexOf('=');
-    const head = eqText < 0 ? word : word.slice(0, eqText);
-    const name = head.startsWith('--') ? head.slice(2) : head;
-    const f: Flag = { text: word, name, start: span.start, end: span.end, nameSpan: spanOf(toDoc, wordStart + 2, wordStart + 2 + name.length) };
+    const headEnd = eqText < 0 ? word.length : eqText;
+    const name = word.startsWith('--') ? word.slice(2, headEnd) : word.slice(0, headEnd);
+    // endPos > wordStart: a flag word is never empty here
+    const f: Flag = {
+      text: word, name, start: toDoc(wordStart), end: toDoc(endPos - 1) + 1,
+      nameSpan: spanOf(toDoc, wordStart + 2, wordStart + 2 + name.length),
+    };
     if (eqText >= 0) {
       f.value = word.slice(eqText + 1);
-      const eqRaw = raw.indexOf('=');
+      // the `=` in the source: the same index unless quotes or escapes were dropped
+      const eqRaw = dirty ? L.slice(wordStart, endPos).indexOf('=') : eqText;
       f.valueSpan = spanOf(toDoc, wordStart + eqRaw + 1, endPos);
     }
     flags.push(f);

@@ -10,9 +10,12 @@ export const MultipleInstructionsDisallowed: Rule = {
     const out: Finding[] = [];
     for (const s of model.stages) {
       for (const kw of ONCE) {
-        const list: Instruction[] = s.instructions.filter((i) => i.name === kw);
-        for (const i of list.slice(0, -1)) {
-          out.push({ start: i.start, end: i.lineSpans[0].end, message: `Multiple ${kw} instructions should not be used in the same stage because only the last one will be used` });
+        // every one but the last of its kind in the stage: one walk, no filtered copies
+        let prev: Instruction | undefined;
+        for (const i of s.instructions) {
+          if (i.name !== kw) continue;
+          if (prev) out.push({ start: prev.start, end: prev.lineSpans[0].end, message: `Multiple ${kw} instructions should not be used in the same stage because only the last one will be used` });
+          prev = i;
         }
       }
     }
