@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # `berth run --rm busybox true` against `crun run` and `runc run` on the same busybox
 # rootfs, with hyperfine; prints medians and ratios. Run as root. Not a test.
-#   bash bench/engine-run.sh [RUNS]   (default 30 runs after 3 warm-ups)
+#   bash bench/engine-run.sh [RUNS [ROUNDS]]   (default 5 rounds of 20 runs per engine,
+#   each after 3 warm-ups)
 # berth does more per run than the peers (overlay rootfs, cgroup, shim, json-file log,
 # read-only binary clone); runc and crun run the plain rootfs directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${1:-30}
+RUNS=${1:-20}
+ROUNDS=${2:-5}
 for t in hyperfine runc crun busybox python3; do
   command -v "$t" >/dev/null || { echo "engine-run: $t is missing (apt-get install hyperfine runc crun busybox-static)" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "engine-run: run as root" >&2; exit 1; }
 
 cargo build --release --quiet --manifest-path runtime-helper/Cargo.toml -p berth
-BERTH=$PWD/runtime-helper/target/release/berth
+BERTH=$PWD/runtime-helper/target/x86_64-unknown-linux-gnu/release/berth
 
 W=$(mktemp -d /tmp/berth-bench-run.XXXXXX)
 HUGE_PID=
@@ -50,17 +52,34 @@ unshare -m --propagation private sh -c "mkdir -p $W/cghuge; mount -t cgroup -o h
 HUGE_PID=$!
 sleep 0.5
 
-hyperfine --style basic --warmup 3 --runs "$RUNS" --export-json "$W/run.json" \
-  -n berth "$BERTH --root $W/store run --rm busybox true" \
-  -n crun "crun run --bundle $W/bundle bench-crun" \
-  -n runc "runc run --bundle $W/bundle bench-runc"
+# Rounds of back-to-back runs per engine (each engine pays for its own teardown, e.g.
+# berth's shim removing the last container while the next one starts), the engines
+# alternating between rounds so that a drift in the machine's load hits all of them.
+for r in $(seq "$ROUNDS"); do
+  hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$W/round-$r.json" \
+    -n berth "$BERTH --root $W/store run --rm busybox true" \
+    -n crun "crun run --bundle $W/bundle bench-crun" \
+    -n runc "runc run --bundle $W/bundle bench-runc" >/dev/null
+  echo "round $r of $ROUNDS done" >&2
+done
 
-python3 - "$W/run.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-med = {k: v["median"] * 1000 for k, v in r.items()}
+python3 - "$W" "$ROUNDS" <<'PY'
+import json, statistics, sys
+w, rounds = sys.argv[1], int(sys.argv[2])
+times = {}  # engine -> every run's wall time (ms)
+per_round = []  # engine -> median (ms), per round
+for r in range(1, rounds + 1):
+    res = json.load(open(f"{w}/round-{r}.json"))["results"]
+    per_round.append({x["command"]: statistics.median(x["times"]) * 1000 for x in res})
+    for x in res:
+        times.setdefault(x["command"], []).extend(t * 1000 for t in x["times"])
 print()
-print(f"{'engine':<8}{'median ms':>10}{'berth / x':>12}")
+print("round medians (ms): " + "; ".join(
+    " ".join(f"{k} {m[k]:.1f}" for k in ("berth", "crun", "runc")) for m in per_round))
+print(f"{'engine':<8}{'median ms':>10}{'p25':>8}{'p75':>8}{'berth / x':>11}{'rounds berth / x':>18}")
+med = {k: statistics.median(v) for k, v in times.items()}
 for k in ("berth", "crun", "runc"):
-    print(f"{k:<8}{med[k]:>10.1f}{med['berth'] / med[k]:>12.2f}")
+    q = statistics.quantiles(times[k], n=4)
+    per = statistics.median(m["berth"] / m[k] for m in per_round)
+    print(f"{k:<8}{med[k]:>10.1f}{q[0]:>8.1f}{q[2]:>8.1f}{med['berth'] / med[k]:>11.2f}{per:>18.2f}")
 PY

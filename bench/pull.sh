@@ -10,7 +10,7 @@ cache="${BERTH_BENCH_CACHE:-$HOME/.cache/berth-bench}"
 runs="${RUNS:-5}"
 rootfs="$cache/rootfs-bookworm"
 [ -d "$rootfs" ] || { echo "run bench/unpack.sh first (it builds $rootfs)" >&2; exit 1; }
-berth="${BERTH:-$here/../runtime-helper/target/release/berth}"
+berth="${BERTH:-$here/../runtime-helper/target/x86_64-unknown-linux-gnu/release/berth}"
 if [ -z "${BERTH:-}" ]; then
   (cd "$here/../runtime-helper" && cargo build --release --quiet -p berth)
 fi

@@ -23,7 +23,7 @@ layer="$cache/layer.tar"
 [ -f "$layer.gz" ] || gzip -6 -c "$layer" >"$layer.gz"
 [ -f "$layer.zst" ] || zstd -q -3 -c "$layer" >"$layer.zst"
 
-unpack="${BERTH_UNPACK:-$here/../runtime-helper/target/release/examples/unpack}"
+unpack="${BERTH_UNPACK:-$here/../runtime-helper/target/x86_64-unknown-linux-gnu/release/examples/unpack}"
 if [ -z "${BERTH_UNPACK:-}" ]; then
   (cd "$here/../runtime-helper" && cargo build --release --quiet -p berth-layer --example unpack)
 fi

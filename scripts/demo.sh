@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-berth=$PWD/runtime-helper/target/release/berth
+berth=$PWD/runtime-helper/target/x86_64-unknown-linux-gnu/release/berth
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 

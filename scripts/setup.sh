@@ -31,3 +31,7 @@ npx tsc -p .
 
 echo "setup: cargo build --release"
 cargo build --release --quiet --manifest-path runtime-helper/Cargo.toml
+# The static build lives under its target triple (.cargo/config.toml); the usual path
+# points at it.
+mkdir -p runtime-helper/target/release
+ln -sfn ../x86_64-unknown-linux-gnu/release/berth runtime-helper/target/release/berth

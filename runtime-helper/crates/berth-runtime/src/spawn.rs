@@ -201,12 +201,15 @@ pub fn spawn(launch: Launch) -> Result<Spawned> {
             // the v1 hierarchies itself (see join_v1_self) once the gate opens.
             if let Some(cg) = launch.cgroup {
                 let made = launch.create_cgroup.map_or(Ok(()), |res| cg.make(res));
-                if let Err(e) = made.and_then(|()| cg.add_to_v2(child.as_raw())) {
+                let joined = made
+                    .map_err(|e| ("create cgroup", e))
+                    .and_then(|()| cg.add_to_v2(child.as_raw()).map_err(|e| ("join cgroup", e)));
+                if let Err((op, e)) = joined {
                     drop(gate_w);
                     let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
                     let _ = nix::sys::wait::waitpid(child, None);
                     return Err(RuntimeError::sys(
-                        "join cgroup",
+                        op,
                         cg.rel(),
                         std::io::Error::other(e.to_string()),
                     ));
