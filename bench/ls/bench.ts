@@ -8,6 +8,7 @@
  * rcjsuen's as its clients start it (no flags), or with the same flags if
  * BENCH_SAME_FLAGS=1. BENCH_RUNS=n (default 3) runs each server n times, alternating, and
  * prints the median over runs with the [min-max] spread: the machine is shared and noisy.
+ * BENCH_IDLE_S=n reads each server's RSS a second time after n seconds without requests.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,6 +36,8 @@ interface Result {
   completion: number[];
   semanticTokens: number[];
   rssMiB: number;
+  /** RSS again after BENCH_IDLE_S seconds without requests (NaN when not measured) */
+  rssIdleMiB: number;
   diagnostics: number;
   /** initialize request round trip (includes any warm-up the server does there) */
   initialize: number;
@@ -122,7 +125,7 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
   });
   const initialize = now() - tInit;
   await conn.sendNotification('initialized', {});
-  const res: Result = { cpu: { open: 0, completion: 0, tokens: 0 }, coldOpen: 0, openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, diagnostics: 0, initialize };
+  const res: Result = { cpu: { open: 0, completion: 0, tokens: 0 }, coldOpen: 0, openToDiagnostics: [], completion: [], semanticTokens: [], rssMiB: 0, rssIdleMiB: NaN, diagnostics: 0, initialize };
   const pid = proc.pid as number;
   let c0 = cpuMs(pid);
 
@@ -172,6 +175,13 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
   }
   res.cpu.tokens = (cpuMs(pid) - c0) / res.semanticTokens.length;
   res.rssMiB = rssMiB(pid);
+  // an editor's server is idle most of the time: V8 shrinks its heap some seconds after the
+  // last allocation, so the second reading shows what a server keeps at rest
+  const idleS = Number(process.env.BENCH_IDLE_S ?? 0);
+  if (idleS > 0) {
+    await new Promise((r) => setTimeout(r, idleS * 1000));
+    res.rssIdleMiB = rssMiB(pid);
+  }
   const exited = new Promise((r) => proc.on('exit', r));
   try {
     await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
@@ -229,6 +239,7 @@ async function main(): Promise<void> {
   row('semanticTokens/full (ms, median)', (r) => median(r.semanticTokens), 20, 'ms');
   row('semanticTokens/full (ms, p95)', (r) => percentile(r.semanticTokens, 95), 20, 'ms');
   row('RSS after the run (MiB)', (r) => r.rssMiB, 50, 'MiB');
+  if (Number(process.env.BENCH_IDLE_S ?? 0) > 0) row(`RSS after ${process.env.BENCH_IDLE_S} s idle (MiB)`, (r) => r.rssIdleMiB, 50, 'MiB');
   row('server CPU per didOpen+diagnostics', (r) => r.cpu.open, 30, 'ms');
   row('server CPU per completion', (r) => r.cpu.completion, 5, 'ms');
   row('server CPU per edit+semanticTokens', (r) => r.cpu.tokens, 20, 'ms');
