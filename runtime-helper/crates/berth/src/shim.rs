@@ -6,7 +6,7 @@
 //! `started PID`, then `exited CODE` (or `error CODE MESSAGE` if the start failed).
 use crate::container::logfile;
 use crate::container::record::{self, ContainerDir, State, Status, CGROUP_PARENT, CGROUP_ROOT};
-use crate::container::spec::resources;
+use crate::container::spec::{self, resources};
 use crate::tty::copy_winsize;
 use anyhow::{Context, Result};
 use berth_cgroups::{Cgroup, Layout};
@@ -31,6 +31,17 @@ pub struct ShimArgs {
     /// Readable when the caller's terminal was resized (our stdin is that terminal).
     #[arg(long)]
     pub winch_fd: Option<RawFd>,
+    /// The caller's terminal size, ROWSxCOLS, for a -t container's pty.
+    #[arg(long, value_parser = parse_console)]
+    pub console: Option<(u16, u16)>,
+}
+
+fn parse_console(s: &str) -> std::result::Result<(u16, u16), String> {
+    let (r, c) = s.split_once('x').ok_or("expected ROWSxCOLS")?;
+    Ok((
+        r.parse().map_err(|_| "bad rows")?,
+        c.parse().map_err(|_| "bad columns")?,
+    ))
 }
 
 struct Reporter(Option<File>);
@@ -73,13 +84,13 @@ pub fn main(root: &Path, args: ShimArgs) -> i32 {
 
 fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
     let rec = cd.record()?;
-    let spec = cd.spec()?;
-    let rootfs = cd.rootfs()?;
+    let spec = spec::for_container(&cd.dir, &rec, args.console)?;
+    let rootfs = cd.rootfs(&rec)?;
     let layout = Layout::detect(Path::new(CGROUP_ROOT))?;
     // Created by spawn, while the init starts.
     let cg = Cgroup::open(layout.clone(), Path::new(CGROUP_PARENT).join(&rec.id));
     let limits = resources(&rec);
-    let mut log = logfile::Writer::open(&cd.log_path())?;
+    let mut log = logfile::Writer::new(&cd.log_path());
 
     let mut container_in: Option<OwnedFd> = None;
     let mut outputs: Vec<(OwnedFd, usize)> = Vec::new();

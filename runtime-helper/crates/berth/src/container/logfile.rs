@@ -13,23 +13,22 @@ pub struct Entry {
     pub time: String,
 }
 
-/// Buffers each stream until a newline so every entry is one line, like Docker.
+/// Buffers each stream until a newline so every entry is one line, like Docker. The
+/// file is created with the first entry: a container that prints nothing costs no file
+/// (readers take a missing log as an empty one).
 pub struct Writer {
-    file: File,
+    path: std::path::PathBuf,
+    file: Option<File>,
     partial: [Vec<u8>; 2],
 }
 
 impl Writer {
-    pub fn open(path: &Path) -> Result<Writer> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        Ok(Writer {
-            file,
+    pub fn new(path: &Path) -> Writer {
+        Writer {
+            path: path.to_path_buf(),
+            file: None,
             partial: [Vec::new(), Vec::new()],
-        })
+        }
     }
 
     /// `stream` 0 = stdout, 1 = stderr.
@@ -65,7 +64,17 @@ impl Writer {
         };
         let mut buf = serde_json::to_vec(&e)?;
         buf.push(b'\n');
-        self.file.write_all(&buf)?;
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)
+                    .with_context(|| format!("opening {}", self.path.display()))?,
+            ),
+        };
+        file.write_all(&buf)?;
         Ok(())
     }
 }
@@ -105,7 +114,9 @@ mod tests {
     fn lines_are_split_and_partials_flushed() {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("x.log");
-        let mut w = Writer::open(&p).unwrap();
+        let mut w = Writer::new(&p);
+        w.flush().unwrap();
+        assert!(!p.exists(), "no entry, no file");
         w.write(0, b"hel").unwrap();
         w.write(1, b"oops\n").unwrap();
         w.write(0, b"lo\nwor").unwrap();

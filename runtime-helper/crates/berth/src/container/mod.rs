@@ -3,8 +3,9 @@
 //!
 //! A container lives in `<store root>/containers/<id>/`: `container.json` (what was asked
 //! for, written once), `state.json` (written only by the shim and by verbs that find
-//! the shim gone), `config.json` (the OCI runtime spec), `rootfs.json` (overlay layers),
-//! `<id>-json.log`, and `upper/`, `work/`, `rootfs/` for the overlay.
+//! the shim gone), `hostname`, `hosts` and `resolv.conf` (bound into it),
+//! `<id>-json.log`, and `upper/`, `work/`, `rootfs/` for the overlay. The OCI runtime
+//! spec is not kept: the shim and `exec` build it from the record when they need it.
 pub mod logfile;
 pub mod options;
 pub mod record;

@@ -40,6 +40,9 @@ pub struct Record {
     pub nano_cpus: i64,
     pub pids_limit: i64,
     pub stop_signal: String,
+    /// The image's unpacked layers, top first: the overlay's lowerdirs.
+    #[serde(default)]
+    pub layers: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -91,12 +94,6 @@ impl ContainerDir {
     pub fn state_path(&self) -> PathBuf {
         self.dir.join("state.json")
     }
-    pub fn spec_path(&self) -> PathBuf {
-        self.dir.join("config.json")
-    }
-    pub fn rootfs_path(&self) -> PathBuf {
-        self.dir.join("rootfs.json")
-    }
     pub fn log_path(&self) -> PathBuf {
         let id = self.dir.file_name().unwrap_or_default().to_string_lossy();
         self.dir.join(format!("{id}-json.log"))
@@ -107,11 +104,20 @@ impl ContainerDir {
     pub fn record(&self) -> Result<Record> {
         read_json(&self.record_path())
     }
-    pub fn spec(&self) -> Result<oci_spec::runtime::Spec> {
-        read_json(&self.spec_path())
-    }
-    pub fn rootfs(&self) -> Result<berth_runtime::Rootfs> {
-        read_json(&self.rootfs_path())
+    /// The container's overlay: the record's layers under its own upper/work.
+    pub fn rootfs(&self, rec: &Record) -> Result<berth_runtime::Rootfs> {
+        let mut lower = rec.layers.clone();
+        if lower.is_empty() {
+            // Containers made before the record held its layers kept them here.
+            let old: berth_runtime::Rootfs = read_json(&self.dir.join("rootfs.json"))?;
+            lower = old.lower;
+        }
+        Ok(berth_runtime::Rootfs {
+            lower,
+            upper: self.dir.join("upper"),
+            work: self.dir.join("work"),
+            target: self.dir.join("rootfs"),
+        })
     }
     /// The state as last written, with "running" corrected if its shim is gone. No state
     /// file yet means created: the shim's first write then adds a file instead of

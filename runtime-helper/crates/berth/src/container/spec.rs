@@ -1,5 +1,5 @@
 //! The OCI runtime spec for a container: Docker's defaults plus the run options.
-use super::options::{Bind, NO_NEW_PRIVILEGES, SECCOMP_UNCONFINED};
+use super::options::{self, Bind, NO_NEW_PRIVILEGES, SECCOMP_UNCONFINED};
 use super::record::Record;
 use anyhow::{Context, Result};
 use berth_runtime::defaults::{MASKED_PATHS, READONLY_PATHS, SECCOMP_ANNOTATION, USER_ANNOTATION};
@@ -7,10 +7,24 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Files the engine writes per container and binds in (like Docker's /etc/hosts).
-pub fn etc_files(dir: &Path, rec: &Record) -> Result<Vec<Bind>> {
-    let hostname = dir.join("hostname");
-    std::fs::write(&hostname, format!("{}\n", rec.hostname))?;
+/// The runtime spec of the container in `dir`, from its record. `console` is the
+/// caller's terminal size (rows, columns), for a pty of the right size from the start.
+pub fn for_container(
+    dir: &Path,
+    rec: &Record,
+    console: Option<(u16, u16)>,
+) -> Result<oci_spec::runtime::Spec> {
+    let caps = options::capabilities(&rec.cap_add, &rec.cap_drop)?;
+    let mut binds = etc_binds(dir);
+    for v in &rec.binds {
+        binds.push(options::parse_bind(v)?);
+    }
+    build(rec, &caps, &binds, console)
+}
+
+/// Writes the files the engine binds into each container (like Docker's /etc/hosts).
+pub fn write_etc_files(dir: &Path, rec: &Record) -> Result<()> {
+    std::fs::write(dir.join("hostname"), format!("{}\n", rec.hostname))?;
     let hosts = dir.join("hosts");
     let mut text =
         String::from("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
@@ -18,26 +32,25 @@ pub fn etc_files(dir: &Path, rec: &Record) -> Result<Vec<Bind>> {
         text.push_str(&format!("127.0.1.1\t{}\n", rec.hostname));
     }
     std::fs::write(&hosts, text)?;
-    let resolv = dir.join("resolv.conf");
     std::fs::write(
-        &resolv,
+        dir.join("resolv.conf"),
         std::fs::read("/etc/resolv.conf").unwrap_or_default(),
     )?;
-    let b = |p: &Path, d: &str| Bind {
-        source: p.to_string_lossy().into_owned(),
-        destination: d.into(),
-        readonly: false,
-    };
-    Ok(vec![
-        b(&hostname, "/etc/hostname"),
-        b(&hosts, "/etc/hosts"),
-        b(&resolv, "/etc/resolv.conf"),
-    ])
+    Ok(())
 }
 
-/// `console` is the caller's terminal size (rows, columns), for a pty of the right size
-/// from the start.
-pub fn build(
+fn etc_binds(dir: &Path) -> Vec<Bind> {
+    ["hostname", "hosts", "resolv.conf"]
+        .iter()
+        .map(|f| Bind {
+            source: dir.join(f).to_string_lossy().into_owned(),
+            destination: format!("/etc/{f}"),
+            readonly: false,
+        })
+        .collect()
+}
+
+fn build(
     rec: &Record,
     caps: &BTreeSet<String>,
     binds: &[Bind],

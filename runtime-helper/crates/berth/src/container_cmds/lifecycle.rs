@@ -15,7 +15,8 @@ pub(super) fn start_one(global: &GlobalOpts, key: &str) -> Outcome {
         println!("{key}");
         return Ok(0);
     }
-    let (_child, mut status) = spawn_shim(global, &rec.id, false, false, None).map_err(engine)?;
+    let (_child, mut status) =
+        spawn_shim(global, &rec.id, false, false, None, None).map_err(engine)?;
     wait_started(&mut status)?;
     println!("{key}");
     Ok(0)

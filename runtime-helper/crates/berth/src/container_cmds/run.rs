@@ -1,7 +1,7 @@
 //! `run`: check the options, write the container record, start the shim, attach.
 use super::RunArgs;
 use super::{engine, fail, Exit, Outcome};
-use crate::container::options::{self, Bind};
+use crate::container::options;
 use crate::container::record::{self, ContainerDir, Record};
 use crate::container::spec;
 use crate::shim::pipe;
@@ -14,10 +14,12 @@ use std::os::unix::process::CommandExt;
 
 pub(super) fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
     let (cd, rec) = create(global, &a).map_err(engine)?;
+    // A -t container's pty gets the caller's size before its command starts.
+    let console = if a.tty { tty::winsize(0) } else { None };
     if a.detach {
         // The shim lives on in its own session; it is reaped by init, not by us.
-        let (_child, mut status) =
-            spawn_shim(global, &rec.id, false, false, None).map_err(|e| cleanup(&cd, &rec, e))?;
+        let (_child, mut status) = spawn_shim(global, &rec.id, false, false, None, console)
+            .map_err(|e| cleanup(&cd, &rec, e))?;
         wait_started(&mut status)?;
         println!("{}", rec.id);
         return Ok(0);
@@ -39,6 +41,7 @@ pub(super) fn run_cmd(global: &GlobalOpts, a: RunArgs) -> Outcome {
         attach_stdin,
         true,
         winch.as_ref().map(|(r, _)| r.as_raw_fd()),
+        console,
     )
     .map_err(|e| cleanup(&cd, &rec, e))?;
     let winch_w = winch.map(|(_, w)| w);
@@ -100,18 +103,17 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
     if a.network != "none" && a.network != "host" {
         bail!("network {:?} not found (supported: none, host)", a.network);
     }
-    let caps = options::capabilities(&a.cap_add, &a.cap_drop)?;
+    // Checked now; the shim builds the runtime spec from the record.
+    options::capabilities(&a.cap_add, &a.cap_drop)?;
     for o in &a.security_opt {
         let o = o.as_str();
         if !options::NO_NEW_PRIVILEGES.contains(&o) && !options::SECCOMP_UNCONFINED.contains(&o) {
             bail!("invalid --security-opt: {o:?}");
         }
     }
-    let binds: Vec<Bind> = a
-        .volume
-        .iter()
-        .map(|v| options::parse_bind(v))
-        .collect::<Result<_>>()?;
+    for v in &a.volume {
+        options::parse_bind(v)?;
+    }
     let env_opts = options::parse_env(&a.env, |k| std::env::var(k).ok())?;
     if let Some(n) = &a.name {
         let valid = !n.is_empty()
@@ -213,6 +215,7 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
         nano_cpus,
         pids_limit: a.pids_limit.unwrap_or(0),
         stop_signal: cfg.stop_signal().clone().unwrap_or_default(),
+        layers: image.layer_dirs.clone(),
     };
     let cd = ContainerDir::new(&global.root, &id);
     let made = (|| -> Result<()> {
@@ -222,18 +225,7 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
         for d in ["upper", "work", "rootfs"] {
             std::fs::create_dir_all(cd.dir.join(d))?;
         }
-        let mut all_binds = spec::etc_files(&cd.dir, &rec)?;
-        all_binds.extend(binds);
-        let console = if rec.tty { tty::winsize(0) } else { None };
-        let oci = spec::build(&rec, &caps, &all_binds, console)?;
-        let rootfs = berth_runtime::Rootfs {
-            lower: image.layer_dirs.clone(),
-            upper: cd.dir.join("upper"),
-            work: cd.dir.join("work"),
-            target: cd.dir.join("rootfs"),
-        };
-        record::write_json(&cd.spec_path(), &oci)?;
-        record::write_json(&cd.rootfs_path(), &rootfs)?;
+        spec::write_etc_files(&cd.dir, &rec)?;
         // The record goes last: a directory without one is invisible to lookups.
         record::write_json(&cd.record_path(), &rec)?;
         Ok(())
@@ -269,6 +261,7 @@ pub(super) fn spawn_shim(
     attach_stdin: bool,
     attach_output: bool,
     winch: Option<RawFd>,
+    console: Option<(u16, u16)>,
 ) -> Result<(std::process::Child, BufReader<std::fs::File>)> {
     let exe = sealed::readonly_self()?;
     let (status_r, status_w) = pipe()?;
@@ -292,6 +285,9 @@ pub(super) fn spawn_shim(
     }
     if winch.is_some() {
         cmd.args(["--winch-fd", "4"]);
+    }
+    if let Some((rows, cols)) = console {
+        cmd.arg(format!("--console={rows}x{cols}"));
     }
     let sw = status_w.as_raw_fd();
     // SAFETY: only async-signal-safe calls (setsid, dup2, fcntl) between fork and exec.
