@@ -6,6 +6,7 @@
 //! the shim gone), `hostname`, `hosts` and `resolv.conf` (bound into it),
 //! `<id>-json.log`, and `upper/`, `work/`, `rootfs/` for the overlay. The OCI runtime
 //! spec is not kept: the shim and `exec` build it from the record when they need it.
+pub mod init_layer;
 pub mod logfile;
 pub mod options;
 pub mod record;

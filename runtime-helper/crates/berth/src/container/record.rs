@@ -40,7 +40,7 @@ pub struct Record {
     pub nano_cpus: i64,
     pub pids_limit: i64,
     pub stop_signal: String,
-    /// The image's unpacked layers, top first: the overlay's lowerdirs.
+    /// The overlay's read-only layers, bottom first: the image's, then the init layer.
     #[serde(default)]
     pub layers: Vec<PathBuf>,
 }

@@ -1,9 +1,9 @@
 //! `run`: check the options, write the container record, start the shim, attach.
 use super::RunArgs;
 use super::{engine, fail, Exit, Outcome};
-use crate::container::options;
 use crate::container::record::{self, ContainerDir, Record};
 use crate::container::spec;
+use crate::container::{init_layer, options};
 use crate::shim::pipe;
 use crate::{sealed, tty, GlobalOpts};
 use anyhow::{anyhow, bail, Context, Result};
@@ -215,7 +215,12 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
         nano_cpus,
         pids_limit: a.pids_limit.unwrap_or(0),
         stop_signal: cfg.stop_signal().clone().unwrap_or_default(),
-        layers: image.layer_dirs.clone(),
+        layers: image
+            .layer_dirs
+            .iter()
+            .cloned()
+            .chain([init_layer::ensure(&global.root)?])
+            .collect(),
     };
     let cd = ContainerDir::new(&global.root, &id);
     let made = (|| -> Result<()> {
