@@ -116,7 +116,9 @@ impl ContainerDir {
             lower,
             upper: self.dir.join("upper"),
             work: self.dir.join("work"),
-            target: self.dir.join("rootfs"),
+            // Only the container's own mount namespace ever mounts there, so one
+            // directory serves every container of the store.
+            target: mount_point(self),
         })
     }
     /// The state as last written, with "running" corrected if its shim is gone. No state
@@ -148,6 +150,17 @@ impl ContainerDir {
 pub fn alive(pid: i32) -> bool {
     // kill(pid, 0) on a zombie still succeeds; a reaped pid gives ESRCH.
     pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+}
+
+/// Where a container's overlay is mounted: `<root>/mnt`, made by `run` (see
+/// [`ContainerDir::rootfs`]).
+fn mount_point(cd: &ContainerDir) -> PathBuf {
+    // cd.dir is <root>/containers/<id>.
+    cd.dir
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("/"))
+        .join("mnt")
 }
 
 pub fn containers_dir(root: &Path) -> PathBuf {

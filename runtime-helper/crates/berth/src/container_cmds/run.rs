@@ -227,9 +227,10 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
         // Keeps the image's layers (our overlay's lowerdirs) from `rmi -f` and GC until
         // the container is removed.
         store.lease(&record::image_lease_holder(&id), &image)?;
-        for d in ["upper", "work", "rootfs"] {
+        for d in ["upper", "work"] {
             std::fs::create_dir_all(cd.dir.join(d))?;
         }
+        std::fs::create_dir_all(cd.rootfs(&rec)?.target)?;
         spec::write_etc_files(&cd.dir, &rec)?;
         // The record goes last: a directory without one is invisible to lookups.
         record::write_json(&cd.record_path(), &rec)?;
