@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-berth=$PWD/runtime-helper/target/x86_64-unknown-linux-gnu/release/berth
+# On PATH, so the commands shown read as a user would type them.
+export PATH=$PWD/runtime-helper/target/x86_64-unknown-linux-gnu/release:$PATH
+berth=berth
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
