@@ -319,6 +319,12 @@ impl Cgroup {
     /// Kills what is left and removes the directories, leaf first. Idempotent.
     pub fn destroy(&self) -> Result<()> {
         let _ = self.kill_all();
+        self.remove_empty()
+    }
+
+    /// Removes the directories of a cgroup known to be empty (its processes were the
+    /// init's pid namespace, gone with the init). Idempotent.
+    pub fn remove_empty(&self) -> Result<()> {
         for dir in self.dirs() {
             remove_dir_retry(&dir)?;
         }

@@ -175,13 +175,13 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         // files go after. No exited state: the directory is on its way out.
         let trash = record::detach(cd, &rec.id)?;
         rep.send(&format!("exited {code}"));
-        let _ = cg.destroy();
+        let _ = cg.remove_empty();
         std::fs::remove_dir_all(&trash.dir)
             .with_context(|| format!("removing {}", trash.dir.display()))?;
         return Ok(());
     }
     let oom = cg.oom_kill_count().unwrap_or(0) > 0;
-    let _ = cg.destroy();
+    let _ = cg.remove_empty();
     let st = State {
         status: Status::Exited,
         exit_code: code,
