@@ -240,10 +240,7 @@ impl Cgroup {
     /// without its global threadgroup lock, whose write side waits for an RCU grace
     /// period (~10 ms here): naming any other task, even a single-threaded child, takes it.
     pub fn join_v1_self(&self) -> Result<()> {
-        for (_, dir) in self.v1_dirs() {
-            write(&dir.join("tasks"), "0")?;
-        }
-        Ok(())
+        self.v1_joiner()?.join_self()
     }
 
     /// For a process about to leave the host's mount namespace: opens the v1 hierarchy
@@ -425,7 +422,8 @@ pub struct V1Joiner {
 }
 
 impl V1Joiner {
-    /// [`Cgroup::join_v1_self`] through the mounts opened ahead.
+    /// Moves the calling thread into the cgroup's v1 hierarchies (see
+    /// [`Cgroup::join_v1_self`]) through the mounts opened ahead.
     pub fn join_self(&self) -> Result<()> {
         let tasks = self.rel.join("tasks");
         let rel = tasks.strip_prefix("/").unwrap_or(&tasks);
