@@ -248,7 +248,8 @@ fn real_cgroup2_mount_as_a_v2_host() {
         .arg("300")
         .spawn()
         .unwrap();
-    cg.add_process(child.id() as i32).unwrap();
+    // As spawn moves a container's init on a v2 host.
+    cg.add_to_v2(child.id() as i32).unwrap();
     assert_eq!(cg.pids().unwrap(), vec![child.id() as i32]);
     cg.kill_all().unwrap();
     let status = child.wait().unwrap();
