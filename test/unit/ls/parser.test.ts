@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { parse } from '../../../language-server/syntax/parser';
 import { dump } from '../../../language-server/syntax/dump';
+import { LanguageService } from '../../../language-server/service/service';
 
 const slice = (text: string, s: { start: number; end: number }): string => text.slice(s.start, s.end);
 
@@ -100,4 +101,24 @@ test('CRLF line endings', () => {
   const df = parse(t);
   assert.equal(dump(df), '(from "a")\n(run "a   b")\n');
   assert.equal(df.instructions[1].endLine, 2);
+});
+
+test('instructions without flags, args, pairs, heredocs or comments stay empty after every feature ran', () => {
+  // they share one empty list: a push into it anywhere would show up in every later parse
+  const busy = '# c\nFROM a AS b\nARG X=1\nENV A=1 B=2\nLABEL k=v\nRUN --mount=type=cache,target=/x <<EOF\necho $X\nEOF\n' +
+    'COPY --from=b <<-"F" /f\n\tx\n\tF\nONBUILD RUN --network=none make\nHEALTHCHECK --interval=5s CMD ["true"]\nEXPOSE 80\nCMD ["x"]\n';
+  const svc = new LanguageService();
+  const doc = { uri: 'file:///busy/Dockerfile', version: 1, getText: () => busy };
+  svc.diagnostics(doc, ['*.md']);
+  for (let line = 0; line < 16; line++) {
+    svc.completion(doc, { line, character: 4 });
+    svc.hover(doc, { line, character: 4 });
+  }
+  svc.semanticTokens(doc);
+  svc.documentSymbols(doc);
+  svc.folding(doc);
+  svc.format(doc, { tabSize: 4, insertSpaces: true });
+  const plain = parse('FROM a\nUSER x\nWORKDIR /\nSTOPSIGNAL 9\n').instructions[1];
+  for (const list of [plain.flags, plain.pairs, plain.heredocs, plain.prevComments]) assert.deepEqual(list, []);
+  assert.deepEqual(parse('FROM a\nVOLUME\n').instructions[1].args, []);
 });
