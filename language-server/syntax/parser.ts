@@ -397,13 +397,19 @@ function maybeJSON(
     return;
   }
   if (j) {
-    for (const w of j) inst.args = add(inst.args, w);
+    inst.args = concat(inst.args, j);
     inst.json = true;
     return;
   }
-  if (toList) {
-    for (const w of splitWhitespace(L, ls, le, toDoc)) inst.args = add(inst.args, w);
-  } else if (le > ls) inst.args = add(inst.args, wordOf(L.slice(ls, le), toDoc, ls, le));
+  if (toList) inst.args = concat(inst.args, splitWhitespace(L, ls, le, toDoc));
+  else if (le > ls) inst.args = add(inst.args, wordOf(L.slice(ls, le), toDoc, ls, le));
+}
+
+/** `list` followed by `more`: `more` itself when `list` is empty (HEALTHCHECK has a word before). */
+function concat<T>(list: T[], more: T[]): T[] {
+  if (more.length === 0) return list;
+  if (list.length === 0) return more;
+  return list.concat(more);
 }
 
 /** BuildKit's extractBuilderFlags, with positions. */
