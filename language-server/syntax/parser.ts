@@ -412,6 +412,28 @@ function concat<T>(list: T[], more: T[]): T[] {
   return list.concat(more);
 }
 
+/**
+ * Appends the flag `word` (quotes and escapes already dropped when `dirty`) that spans
+ * L[wordStart, endPos). A module function, not a closure per instruction.
+ */
+function pushFlag(flags: Flag[], L: string, toDoc: (i: number) => number, word: string, wordStart: number, endPos: number, dirty: boolean): void {
+  const eqText = word.indexOf('=');
+  const headEnd = eqText < 0 ? word.length : eqText;
+  const name = word.startsWith('--') ? word.slice(2, headEnd) : word.slice(0, headEnd);
+  // endPos > wordStart: a flag word is never empty here
+  const f: Flag = {
+    text: word, name, start: toDoc(wordStart), end: toDoc(endPos - 1) + 1,
+    nameSpan: spanOf(toDoc, wordStart + 2, wordStart + 2 + name.length),
+  };
+  if (eqText >= 0) {
+    f.value = word.slice(eqText + 1);
+    // the `=` in the source: the same index unless quotes or escapes were dropped
+    const eqRaw = dirty ? L.slice(wordStart, endPos).indexOf('=') : eqText;
+    f.valueSpan = spanOf(toDoc, wordStart + eqRaw + 1, endPos);
+  }
+  flags.push(f);
+}
+
 /** BuildKit's extractBuilderFlags, with positions. */
 function extractBuilderFlags(
   L: string, from: number, to: number, toDoc: (i: number) => number,
@@ -427,25 +449,6 @@ function extractBuilderFlags(
   let wordStart = from;
   let quote = 0;
   let blankOK = false;
-  const text = (endPos: number): string => (dirty ? word : L.slice(wordStart, endPos));
-  const push = (endPos: number): void => {
-    word = text(endPos);
-    const eqText = word.indexOf('=');
-    const headEnd = eqText < 0 ? word.length : eqText;
-    const name = word.startsWith('--') ? word.slice(2, headEnd) : word.slice(0, headEnd);
-    // endPos > wordStart: a flag word is never empty here
-    const f: Flag = {
-      text: word, name, start: toDoc(wordStart), end: toDoc(endPos - 1) + 1,
-      nameSpan: spanOf(toDoc, wordStart + 2, wordStart + 2 + name.length),
-    };
-    if (eqText >= 0) {
-      f.value = word.slice(eqText + 1);
-      // the `=` in the source: the same index unless quotes or escapes were dropped
-      const eqRaw = dirty ? L.slice(wordStart, endPos).indexOf('=') : eqText;
-      f.valueSpan = spanOf(toDoc, wordStart + eqRaw + 1, endPos);
-    }
-    flags.push(f);
-  };
   for (let pos = from; pos <= to; pos++) {
     const ch = pos < to ? L.charCodeAt(pos) : 0;
     if (phase === IN_SPACES) {
@@ -456,16 +459,16 @@ function extractBuilderFlags(
       wordStart = pos;
     }
     if (pos === to) {
-      const w = text(pos);
-      if (w !== '--' && (blankOK || w.length > 0)) push(pos);
+      const w = dirty ? word : L.slice(wordStart, pos);
+      if (w !== '--' && (blankOK || w.length > 0)) pushFlag(flags, L, toDoc, w, wordStart, pos, dirty);
       break;
     }
     if (phase === IN_WORD) {
       if (isSpace(ch)) {
         phase = IN_SPACES;
-        const w = text(pos);
+        const w = dirty ? word : L.slice(wordStart, pos);
         if (w === '--') return { flags, restStart: pos };
-        if (blankOK || w.length > 0) push(pos);
+        if (blankOK || w.length > 0) pushFlag(flags, L, toDoc, w, wordStart, pos, dirty);
         word = '';
         dirty = false;
         blankOK = false;
