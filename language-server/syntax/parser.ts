@@ -524,9 +524,6 @@ function parseWords(L: string, from: number, to: number, escape: string, toDoc: 
   let wordStart = from;
   let quote = 0;
   let blankOK = false;
-  const push = (endPos: number): void => {
-    words.push(wordOf(L.slice(wordStart, skipped ? endPos - 1 : endPos), toDoc, wordStart, endPos));
-  };
   for (let pos = from; pos <= to; pos++) {
     const ch = pos < to ? L.charCodeAt(pos) : 0;
     if (phase === 0) {
@@ -536,13 +533,13 @@ function parseWords(L: string, from: number, to: number, escape: string, toDoc: 
       wordStart = pos;
     }
     if (pos === to) {
-      if (blankOK || len > 0) push(pos);
+      if (blankOK || len > 0) words.push(wordOf(L.slice(wordStart, skipped ? pos - 1 : pos), toDoc, wordStart, pos));
       break;
     }
     if (phase === 1) {
       if (isSpace(ch)) {
         phase = 0;
-        if (blankOK || len > 0) push(pos);
+        if (blankOK || len > 0) words.push(wordOf(L.slice(wordStart, skipped ? pos - 1 : pos), toDoc, wordStart, pos));
         len = 0;
         blankOK = false;
         continue;
