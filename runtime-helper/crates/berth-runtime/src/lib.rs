@@ -42,6 +42,12 @@ pub struct Rootfs {
     pub work: PathBuf,
     /// Where the overlay is mounted (inside the container's own mount namespace only).
     pub target: PathBuf,
+    /// Overlay's `volatile`: no sync of the upper filesystem, in particular none when
+    /// the overlay is unmounted as the container exits (a sync of the whole filesystem,
+    /// on the exit path). For writable layers nobody keeps: after a crash overlay
+    /// refuses to mount such a layer again.
+    #[serde(default)]
+    pub volatile: bool,
 }
 
 /// Mount attributes (the new mount API's MOUNT_ATTR_* flags).

@@ -306,6 +306,9 @@ impl Syscall for LinuxSyscall {
             }
             fsconfig_set_string(&fs, "upperdir", rootfs.upper.as_path())?;
             fsconfig_set_string(&fs, "workdir", rootfs.work.as_path())?;
+            if rootfs.volatile {
+                fsconfig_set_flag(&fs, "volatile")?;
+            }
             fsconfig_create(&fs)?;
             fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
         };

@@ -31,6 +31,7 @@ fn rootfs() -> Rootfs {
         upper: "/c/upper".into(),
         work: "/c/work".into(),
         target: "/c/rootfs".into(),
+        volatile: false,
     }
 }
 

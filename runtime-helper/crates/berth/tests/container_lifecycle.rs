@@ -195,6 +195,22 @@ fn logs_tail_timestamps_follow() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "a\n");
 }
 
+/// Only a writable layer nobody keeps skips syncs (overlay's `volatile`): an --rm
+/// container's; a kept container's survives a crash.
+#[test]
+fn only_rm_containers_have_a_volatile_overlay() {
+    let e = Engine::new();
+    let root_opts = "grep ' / / ' /proc/self/mountinfo";
+    let rm = e.ok(&["run", "--rm", "busybox", "sh", "-c", root_opts]);
+    assert!(rm.contains("volatile"), "{rm}");
+    let kept = e.ok(&["run", "--name", "kept", "busybox", "sh", "-c", root_opts]);
+    assert!(
+        kept.contains("overlay") && !kept.contains("volatile"),
+        "{kept}"
+    );
+    e.ok(&["rm", "kept"]);
+}
+
 #[test]
 fn rm_flag_leaves_nothing() {
     let e = Engine::new();

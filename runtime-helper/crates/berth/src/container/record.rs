@@ -119,6 +119,8 @@ impl ContainerDir {
             // Only the container's own mount namespace ever mounts there, so one
             // directory serves every container of the store.
             target: mount_point(self),
+            // An --rm container's writable layer goes with it (as in Podman).
+            volatile: rec.auto_remove,
         })
     }
     /// The state as last written, with "running" corrected if its shim is gone. No state
