@@ -149,6 +149,11 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         }
     };
     let pid = spawned.pid;
+    // Holding the container's mount namespace moves its teardown (unmounting every
+    // mount, overlay included, and the RCU grace period that takes) out of the init's
+    // exit, which the caller waits for, to our drop of it after the exit is reported.
+    // None if the command was gone already.
+    let mount_ns = File::open(format!("/proc/{}/ns/mnt", pid.as_raw())).ok();
     if let Some(m) = spawned.pty_master {
         if args.attach_stdin {
             copy_winsize(0, &m);
@@ -179,6 +184,7 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         // next container starting.
         // SAFETY: setpriority on this process, integer arguments only.
         unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
+        drop(mount_ns);
         let _ = cg.remove_empty();
         std::fs::remove_dir_all(&trash.dir)
             .with_context(|| format!("removing {}", trash.dir.display()))?;
@@ -196,6 +202,7 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
     };
     cd.save_state(&st)?;
     rep.send(&format!("exited {code}"));
+    drop(mount_ns);
     Ok(())
 }
 
