@@ -2,7 +2,8 @@
 //!
 //! Invariants:
 //! - The OCI runtime spec (`config.json`) is the whole contract with the engine; the only
-//!   extra inputs are the overlay layers ([`Rootfs`]), the cgroup to join and the stdio.
+//!   extra inputs are the overlay layers ([`Rootfs`]), the cgroup to join, the stdio and
+//!   the files generated per start ([`GeneratedFile`]).
 //! - Every privileged call that shapes the container's filesystem goes through the
 //!   [`Syscall`] trait, so the order of mounts is unit-tested with [`recording::Recorder`].
 //! - The rootfs is hostile: after pivot_root every mount target is resolved with
@@ -32,6 +33,15 @@ pub use rootfs::setup_rootfs;
 pub use spawn::{spawn, Launch, Spawned, Stdio};
 
 use std::path::{Path, PathBuf};
+
+/// A file the engine makes for each start of a container (Docker's /etc/hostname,
+/// /etc/hosts, /etc/resolv.conf): it lives in the container's /dev tmpfs, unlinked once
+/// bound onto `path`, so it is in memory, private to the container, and gone with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: PathBuf,
+    pub content: Vec<u8>,
+}
 
 /// The image layers and the container's writable layer, mounted as the rootfs.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -109,6 +119,9 @@ pub trait Syscall {
     fn mask(&mut self, path: &Path) -> Result<()>;
     /// Bind-mounts `path` onto itself read-only; missing paths are skipped.
     fn readonly(&mut self, path: &Path) -> Result<()>;
+    /// Makes `file` in the container's /dev tmpfs and binds it onto its path (see
+    /// [`GeneratedFile`]). Needs /dev mounted as a tmpfs.
+    fn mount_generated(&mut self, file: &GeneratedFile) -> Result<()>;
     fn mknod_char(&mut self, path: &Path, major: u32, minor: u32, mode: u32) -> Result<()>;
     fn symlink(&mut self, target: &str, link: &Path) -> Result<()>;
     fn remount_root_readonly(&mut self) -> Result<()>;

@@ -24,6 +24,8 @@ pub struct LinuxSyscall {
     cgroup_joiner: Option<V1Joiner>,
     cgroup_ns: bool,
     cgroup_entered: bool,
+    /// Generated files made so far (their names in /dev while they are being bound).
+    generated: usize,
 }
 
 impl LinuxSyscall {
@@ -37,6 +39,7 @@ impl LinuxSyscall {
             cgroup_joiner: None,
             cgroup_ns: false,
             cgroup_entered: false,
+            generated: 0,
         }
     }
 
@@ -485,6 +488,36 @@ impl Syscall for LinuxSyscall {
         .map_err(|e| RuntimeError::sys("open_tree", path, e))?;
         set_attrs(&mnt, Attrs::RO_HARDENED, true, path)?;
         self.attach(&mnt, &fd, path)
+    }
+
+    fn mount_generated(&mut self, file: &crate::GeneratedFile) -> Result<()> {
+        let dev = self.resolve_err("open", Path::new("/dev"))?;
+        let name = format!(".berth-generated-{}", self.generated);
+        self.generated += 1;
+        let at = Path::new("/dev").join(&name);
+        let f = rustix::fs::openat(
+            &dev,
+            name.as_str(),
+            OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+            FMode::from_raw_mode(0o644),
+        )
+        .map_err(|e| RuntimeError::sys("create", &at, e))?;
+        let mut rest = file.content.as_slice();
+        while !rest.is_empty() {
+            let n = rustix::io::write(&f, rest).map_err(|e| RuntimeError::sys("write", &at, e))?;
+            rest = &rest[n..];
+        }
+        let src = open_tree(
+            &dev,
+            name.as_str(),
+            OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
+        )
+        .map_err(|e| RuntimeError::sys("open_tree", &at, e))?;
+        let target = self.ensure_file(&file.path)?;
+        self.attach(&src, &target, &file.path)?;
+        // The bind holds the file; its name in the container's /dev goes.
+        rustix::fs::unlinkat(&dev, name.as_str(), rustix::fs::AtFlags::empty())
+            .map_err(|e| RuntimeError::sys("unlink", &at, e))
     }
 
     fn mknod_char(&mut self, path: &Path, major: u32, minor: u32, mode: u32) -> Result<()> {

@@ -25,6 +25,14 @@ impl Syscall for Recorder {
         self.calls.push("make_private".into());
         Ok(())
     }
+    fn mount_generated(&mut self, file: &crate::GeneratedFile) -> Result<()> {
+        self.calls.push(format!(
+            "generated {} ({} bytes)",
+            file.path.display(),
+            file.content.len()
+        ));
+        Ok(())
+    }
     fn enter_cgroup(&mut self) -> Result<()> {
         if self.position("enter_cgroup").is_none() {
             self.calls.push("enter_cgroup".into());

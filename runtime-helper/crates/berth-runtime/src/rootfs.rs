@@ -3,11 +3,16 @@
 //! spec's mounts follow in spec order, device nodes go into the fresh /dev, and masked
 //! and read-only paths come last so nothing mounted later can uncover them.
 use crate::defaults::DEVICES;
-use crate::{Attrs, Result, Rootfs, RuntimeError, Syscall};
+use crate::{Attrs, GeneratedFile, Result, Rootfs, RuntimeError, Syscall};
 use oci_spec::runtime::Spec;
 use std::path::Path;
 
-pub fn setup_rootfs(sys: &mut dyn Syscall, spec: &Spec, rootfs: &Rootfs) -> Result<()> {
+pub fn setup_rootfs(
+    sys: &mut dyn Syscall,
+    spec: &Spec,
+    rootfs: &Rootfs,
+    generated: &[GeneratedFile],
+) -> Result<()> {
     sys.make_private()?;
     sys.mount_overlay(rootfs)?;
     let mounts = spec.mounts().clone().unwrap_or_default();
@@ -71,6 +76,20 @@ pub fn setup_rootfs(sys: &mut dyn Syscall, spec: &Spec, rootfs: &Rootfs) -> Resu
         ] {
             sys.symlink(target, Path::new(link))?;
         }
+    }
+    // After the spec's mounts, as Docker orders them (a bind at /etc stays below
+    // /etc/hosts), except where the spec mounts the same path itself (-v x:/etc/hosts).
+    for f in generated {
+        if mounts.iter().any(|m| m.destination() == &f.path) {
+            continue;
+        }
+        if !dev_is_tmpfs {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "{} needs /dev mounted as a tmpfs",
+                f.path.display()
+            )));
+        }
+        sys.mount_generated(f)?;
     }
     if let Some(linux) = spec.linux() {
         for p in linux.masked_paths().as_deref().unwrap_or_default() {

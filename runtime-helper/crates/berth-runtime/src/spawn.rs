@@ -30,6 +30,8 @@ pub struct Launch<'a> {
     /// Limits to create `cgroup` with, while the init starts (its first steps do not
     /// need it); None: the cgroup exists already.
     pub create_cgroup: Option<&'a Resources>,
+    /// Files made for this start (e.g. /etc/hosts), see [`crate::GeneratedFile`].
+    pub generated: &'a [crate::GeneratedFile],
     /// The host's cgroup layout, for the container's read-only cgroupfs.
     pub cgroup_layout: Option<Layout>,
     pub stdio: Stdio,
@@ -264,7 +266,7 @@ fn init_main(
             sys.sethostname(h)?;
         }
     }
-    rootfs::setup_rootfs(&mut sys, launch.spec, launch.rootfs)?;
+    rootfs::setup_rootfs(&mut sys, launch.spec, launch.rootfs, launch.generated)?;
     sys.enter_cgroup()?;
     if let Some(sock) = &pty {
         // The init's pty doubles as the container's console, as in Docker.

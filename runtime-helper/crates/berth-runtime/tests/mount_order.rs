@@ -1,6 +1,6 @@
 //! The order of the filesystem setup, checked with the recording Syscall (no root).
 use berth_runtime::recording::Recorder;
-use berth_runtime::{setup_rootfs, Rootfs};
+use berth_runtime::{setup_rootfs, GeneratedFile, Rootfs};
 use oci_spec::runtime::Spec;
 use std::path::PathBuf;
 
@@ -15,7 +15,8 @@ fn spec(readonly_root: bool) -> Spec {
             {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
             {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
             {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro"]},
-            {"destination": "/data", "type": "bind", "source": "/srv/data", "options": ["rbind", "ro"]}
+            {"destination": "/data", "type": "bind", "source": "/srv/data", "options": ["rbind", "ro"]},
+            {"destination": "/etc/resolv.conf", "type": "bind", "source": "/srv/resolv", "options": ["rbind"]}
         ],
         "linux": {
             "maskedPaths": ["/proc/kcore", "/sys/firmware"],
@@ -23,6 +24,16 @@ fn spec(readonly_root: bool) -> Spec {
         }
     }))
     .unwrap()
+}
+
+fn generated() -> Vec<GeneratedFile> {
+    ["/etc/hosts", "/etc/resolv.conf"]
+        .iter()
+        .map(|p| GeneratedFile {
+            path: p.into(),
+            content: b"x\n".to_vec(),
+        })
+        .collect()
 }
 
 fn rootfs() -> Rootfs {
@@ -38,7 +49,7 @@ fn rootfs() -> Rootfs {
 #[test]
 fn host_sources_are_opened_before_pivot_and_masks_come_last() {
     let mut rec = Recorder::default();
-    setup_rootfs(&mut rec, &spec(false), &rootfs()).unwrap();
+    setup_rootfs(&mut rec, &spec(false), &rootfs(), &generated()).unwrap();
     let pos = |p: &str| {
         rec.position(p)
             .unwrap_or_else(|| panic!("no call {p:?} in {:#?}", rec.calls))
@@ -76,6 +87,17 @@ fn host_sources_are_opened_before_pivot_and_masks_come_last() {
         .rposition(|c| c.starts_with("mount ") || c.starts_with("bind "))
         .unwrap();
     assert!(pos("mask /proc/kcore") > last_mount);
+    // Generated files come after the spec's mounts (a bind at /etc stays below them) and
+    // in /dev, so after it; one the spec mounts itself (a user's -v x:/etc/resolv.conf)
+    // is left to the spec.
+    assert!(pos("generated /etc/hosts (2 bytes)") > pos("bind #3 /data"));
+    assert!(pos("generated /etc/hosts") > pos("mknod /dev/null"));
+    assert!(
+        rec.position("generated /etc/resolv.conf").is_none(),
+        "{:#?}",
+        rec.calls
+    );
+    assert!(pos("mask /proc/kcore") > pos("generated /etc/hosts"));
     assert!(pos("readonly /proc/sys") > pos("mask /sys/firmware"));
     assert!(rec.position("root_readonly").is_none());
 }
@@ -83,6 +105,6 @@ fn host_sources_are_opened_before_pivot_and_masks_come_last() {
 #[test]
 fn readonly_root_is_the_very_last_step() {
     let mut rec = Recorder::default();
-    setup_rootfs(&mut rec, &spec(true), &rootfs()).unwrap();
+    setup_rootfs(&mut rec, &spec(true), &rootfs(), &generated()).unwrap();
     assert_eq!(rec.calls.last().unwrap(), "root_readonly");
 }

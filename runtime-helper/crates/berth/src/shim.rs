@@ -84,7 +84,8 @@ pub fn main(root: &Path, args: ShimArgs) -> i32 {
 
 fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
     let rec = cd.record()?;
-    let spec = spec::for_container(&cd.dir, &rec, args.console)?;
+    let spec = spec::for_container(&rec, args.console)?;
+    let generated = spec::generated_files(&rec);
     let rootfs = cd.rootfs(&rec)?;
     let layout = Layout::detect(Path::new(CGROUP_ROOT))?;
     // Created by spawn, while the init starts.
@@ -119,6 +120,7 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         rootfs: &rootfs,
         cgroup: Some(&cg),
         create_cgroup: Some(&limits),
+        generated: &generated,
         cgroup_layout: Some(layout),
         stdio,
     };

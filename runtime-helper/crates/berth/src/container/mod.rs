@@ -3,10 +3,10 @@
 //!
 //! A container lives in `<store root>/containers/<id>/`: `container.json` (what was asked
 //! for, written once), `state.json` (written only by the shim and by verbs that find
-//! the shim gone), `hostname`, `hosts` and `resolv.conf` (bound into it),
-//! `<id>-json.log`, and `upper/` and `work/` for the overlay, which is mounted on the
-//! store's `mnt/` inside the container's own mount namespace. The OCI runtime
-//! spec is not kept: the shim and `exec` build it from the record when they need it.
+//! the shim gone), `<id>-json.log` (from its first line of output), and `upper/` and
+//! `work/` for the overlay, which is mounted on the store's `mnt/` inside the
+//! container's own mount namespace. The OCI runtime spec and /etc/hostname, /etc/hosts
+//! and /etc/resolv.conf are not kept: the shim makes them from the record at each start.
 pub mod init_layer;
 pub mod logfile;
 pub mod options;

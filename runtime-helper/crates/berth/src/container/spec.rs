@@ -5,49 +5,39 @@ use anyhow::{Context, Result};
 use berth_runtime::defaults::{MASKED_PATHS, READONLY_PATHS, SECCOMP_ANNOTATION, USER_ANNOTATION};
 use serde_json::json;
 use std::collections::BTreeSet;
-use std::path::Path;
 
-/// The runtime spec of the container in `dir`, from its record. `console` is the
-/// caller's terminal size (rows, columns), for a pty of the right size from the start.
-pub fn for_container(
-    dir: &Path,
-    rec: &Record,
-    console: Option<(u16, u16)>,
-) -> Result<oci_spec::runtime::Spec> {
+/// The runtime spec of the container, from its record. `console` is the caller's
+/// terminal size (rows, columns), for a pty of the right size from the start.
+pub fn for_container(rec: &Record, console: Option<(u16, u16)>) -> Result<oci_spec::runtime::Spec> {
     let caps = options::capabilities(&rec.cap_add, &rec.cap_drop)?;
-    let mut binds = etc_binds(dir);
-    for v in &rec.binds {
-        binds.push(options::parse_bind(v)?);
-    }
+    let binds = rec
+        .binds
+        .iter()
+        .map(|v| options::parse_bind(v))
+        .collect::<Result<Vec<Bind>>>()?;
     build(rec, &caps, &binds, console)
 }
 
-/// Writes the files the engine binds into each container (like Docker's /etc/hosts).
-pub fn write_etc_files(dir: &Path, rec: &Record) -> Result<()> {
-    std::fs::write(dir.join("hostname"), format!("{}\n", rec.hostname))?;
-    let hosts = dir.join("hosts");
-    let mut text =
+/// The files made for each start of the container, as Docker makes them: /etc/hostname,
+/// /etc/hosts and the host's /etc/resolv.conf.
+pub fn generated_files(rec: &Record) -> Vec<berth_runtime::GeneratedFile> {
+    let mut hosts =
         String::from("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
     if rec.network != "host" {
-        text.push_str(&format!("127.0.1.1\t{}\n", rec.hostname));
+        hosts.push_str(&format!("127.0.1.1\t{}\n", rec.hostname));
     }
-    std::fs::write(&hosts, text)?;
-    std::fs::write(
-        dir.join("resolv.conf"),
-        std::fs::read("/etc/resolv.conf").unwrap_or_default(),
-    )?;
-    Ok(())
-}
-
-fn etc_binds(dir: &Path) -> Vec<Bind> {
-    ["hostname", "hosts", "resolv.conf"]
-        .iter()
-        .map(|f| Bind {
-            source: dir.join(f).to_string_lossy().into_owned(),
-            destination: format!("/etc/{f}"),
-            readonly: false,
-        })
-        .collect()
+    let f = |path: &str, content: Vec<u8>| berth_runtime::GeneratedFile {
+        path: path.into(),
+        content,
+    };
+    vec![
+        f("/etc/hostname", format!("{}\n", rec.hostname).into_bytes()),
+        f("/etc/hosts", hosts.into_bytes()),
+        f(
+            "/etc/resolv.conf",
+            std::fs::read("/etc/resolv.conf").unwrap_or_default(),
+        ),
+    ]
 }
 
 fn build(

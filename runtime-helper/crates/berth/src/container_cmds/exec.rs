@@ -21,7 +21,7 @@ pub(super) fn exec(global: &GlobalOpts, a: ExecArgs) -> Outcome {
     if st.status != Status::Running {
         return fail(1, format!("container {} is not running", rec.id));
     }
-    let spec = spec::for_container(&cd.dir, &rec, None).map_err(engine)?;
+    let spec = spec::for_container(&rec, None).map_err(engine)?;
     let env_opts = options::parse_env(&a.env, |k| std::env::var(k).ok())
         .map_err(|e| Exit(125, e.to_string()))?;
     let mut env = rec.env.clone();

@@ -2,7 +2,6 @@
 use super::RunArgs;
 use super::{engine, fail, Exit, Outcome};
 use crate::container::record::{self, ContainerDir, Record};
-use crate::container::spec;
 use crate::container::{init_layer, options};
 use crate::shim::pipe;
 use crate::{sealed, tty, GlobalOpts};
@@ -231,7 +230,6 @@ pub(super) fn create(global: &GlobalOpts, a: &RunArgs) -> Result<(ContainerDir, 
             std::fs::create_dir_all(cd.dir.join(d))?;
         }
         std::fs::create_dir_all(cd.rootfs(&rec)?.target)?;
-        spec::write_etc_files(&cd.dir, &rec)?;
         // The record goes last: a directory without one is invisible to lookups.
         record::write_json(&cd.record_path(), &rec)?;
         Ok(())
