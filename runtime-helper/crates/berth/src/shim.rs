@@ -182,10 +182,6 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         // files go after. No exited state: the directory is on its way out.
         let trash = record::detach(cd, &rec.id)?;
         rep.send(&format!("exited {code}"));
-        // What is left is background work: yield the CPU to anything else, such as the
-        // next container starting.
-        // SAFETY: setpriority on this process, integer arguments only.
-        unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
         drop(mount_ns);
         let _ = cg.remove_empty();
         std::fs::remove_dir_all(&trash.dir)
