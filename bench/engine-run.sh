@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `berth run --rm busybox true` against `crun run` and `runc run` on the same busybox
 # rootfs, with hyperfine; prints medians and ratios. Run as root. Not a test.
-#   bash bench/engine-run.sh [RUNS [ROUNDS]]   (default 5 rounds of 20 runs per engine,
+#   bash bench/engine-run.sh [RUNS [ROUNDS]]   (default 6 rounds of 20 runs per engine,
 #   each after 3 warm-ups)
 # berth does more per run than the peers (overlay rootfs, cgroup, shim, json-file log,
 # read-only binary clone); runc and crun run the plain rootfs directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-20}
-ROUNDS=${2:-5}
+ROUNDS=${2:-6}
 for t in hyperfine runc crun busybox python3; do
   command -v "$t" >/dev/null || { echo "engine-run: $t is missing (apt-get install hyperfine runc crun busybox-static)" >&2; exit 1; }
 done
@@ -53,13 +53,23 @@ HUGE_PID=$!
 sleep 0.5
 
 # Rounds of back-to-back runs per engine (each engine pays for its own teardown, e.g.
-# berth's shim removing the last container while the next one starts), the engines
-# alternating between rounds so that a drift in the machine's load hits all of them.
+# berth's shim removing the last container while the next one starts). Each round takes
+# the next of the six orders of the engines: a drift in the machine's load, or the
+# teardown an engine leaves to the kernel after it (runc's is the heaviest), falls on
+# each engine alike.
+cmds=(
+  "berth=$BERTH --root $W/store run --rm busybox true"
+  "crun=crun run --bundle $W/bundle bench-crun"
+  "runc=runc run --bundle $W/bundle bench-runc"
+)
+orders=("0 1 2" "2 1 0" "1 2 0" "0 2 1" "2 0 1" "1 0 2")
 for r in $(seq "$ROUNDS"); do
+  args=()
+  for i in ${orders[$(((r - 1) % 6))]}; do
+    args+=(-n "${cmds[$i]%%=*}" "${cmds[$i]#*=}")
+  done
   hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$W/round-$r.json" \
-    -n berth "$BERTH --root $W/store run --rm busybox true" \
-    -n crun "crun run --bundle $W/bundle bench-crun" \
-    -n runc "runc run --bundle $W/bundle bench-runc" >/dev/null
+    "${args[@]}" >/dev/null
   echo "round $r of $ROUNDS done" >&2
 done
 
