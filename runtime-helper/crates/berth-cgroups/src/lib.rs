@@ -229,18 +229,11 @@ impl Cgroup {
     }
 
     /// Moves the calling thread, which must be its process's only thread, into the
-    /// cgroup: [`Cgroup::join_v1_self`], then [`Cgroup::add_to_v2`].
+    /// cgroup: its v1 hierarchies through [`V1Joiner::join_self`], then
+    /// [`Cgroup::add_to_v2`].
     pub fn join_self(&self) -> Result<()> {
-        self.join_v1_self()?;
+        self.v1_joiner()?.join_self()?;
         self.add_to_v2(0)
-    }
-
-    /// Moves the calling thread, which must be its process's only thread, into the
-    /// cgroup's v1 hierarchies. Writing "0" to `tasks` is the one move the kernel makes
-    /// without its global threadgroup lock, whose write side waits for an RCU grace
-    /// period (~10 ms here): naming any other task, even a single-threaded child, takes it.
-    pub fn join_v1_self(&self) -> Result<()> {
-        self.v1_joiner()?.join_self()
     }
 
     /// For a process about to leave the host's mount namespace: opens the v1 hierarchy
@@ -422,8 +415,11 @@ pub struct V1Joiner {
 }
 
 impl V1Joiner {
-    /// Moves the calling thread into the cgroup's v1 hierarchies (see
-    /// [`Cgroup::join_v1_self`]) through the mounts opened ahead.
+    /// Moves the calling thread, which must be its process's only thread, into the
+    /// cgroup's v1 hierarchies, through the mounts opened ahead. Writing "0" to `tasks`
+    /// is the one move the kernel makes without its global threadgroup lock, whose write
+    /// side waits for an RCU grace period (~10 ms here): naming any other task, even a
+    /// single-threaded child, takes it.
     pub fn join_self(&self) -> Result<()> {
         let tasks = self.rel.join("tasks");
         let rel = tasks.strip_prefix("/").unwrap_or(&tasks);

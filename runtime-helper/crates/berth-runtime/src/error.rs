@@ -57,6 +57,15 @@ impl RuntimeError {
         }
     }
 
+    /// A cgroup operation `op` that failed for the cgroup `rel`.
+    pub(crate) fn cgroup(
+        op: &'static str,
+        rel: impl Into<PathBuf>,
+        e: berth_cgroups::CgroupError,
+    ) -> Self {
+        RuntimeError::sys(op, rel, std::io::Error::other(e.to_string()))
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             RuntimeError::NotFound(_) => ErrorKind::NotFound,

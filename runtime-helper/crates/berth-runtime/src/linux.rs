@@ -22,8 +22,8 @@ pub struct LinuxSyscall {
     cgroup_gate: Option<OwnedFd>,
     /// Joins the v1 hierarchies once the gate opens.
     cgroup_joiner: Option<V1Joiner>,
+    /// Whether enter_cgroup still has to unshare a cgroup namespace.
     cgroup_ns: bool,
-    cgroup_entered: bool,
     /// Generated files made so far (their names in /dev while they are being bound).
     generated: usize,
 }
@@ -38,7 +38,6 @@ impl LinuxSyscall {
             cgroup_gate: None,
             cgroup_joiner: None,
             cgroup_ns: false,
-            cgroup_entered: false,
             generated: 0,
         }
     }
@@ -240,9 +239,7 @@ impl Syscall for LinuxSyscall {
     }
 
     fn enter_cgroup(&mut self) -> Result<()> {
-        if self.cgroup_entered {
-            return Ok(());
-        }
+        // Each step is taken out of self as it is done, so a second call does nothing.
         if let Some(gate) = self.cgroup_gate.take() {
             let mut b = [0u8; 1];
             let n = loop {
@@ -260,15 +257,13 @@ impl Syscall for LinuxSyscall {
             }
         }
         if let Some(j) = self.cgroup_joiner.take() {
-            j.join_self().map_err(|e| {
-                RuntimeError::sys("join cgroup", "", std::io::Error::other(e.to_string()))
-            })?;
+            j.join_self()
+                .map_err(|e| RuntimeError::cgroup("join cgroup", "", e))?;
         }
-        if self.cgroup_ns {
+        if std::mem::take(&mut self.cgroup_ns) {
             nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP)
                 .map_err(|e| RuntimeError::sys("unshare cgroup", "", e))?;
         }
-        self.cgroup_entered = true;
         Ok(())
     }
 
@@ -502,11 +497,8 @@ impl Syscall for LinuxSyscall {
             FMode::from_raw_mode(0o644),
         )
         .map_err(|e| RuntimeError::sys("create", &at, e))?;
-        let mut rest = file.content.as_slice();
-        while !rest.is_empty() {
-            let n = rustix::io::write(&f, rest).map_err(|e| RuntimeError::sys("write", &at, e))?;
-            rest = &rest[n..];
-        }
+        std::io::Write::write_all(&mut std::fs::File::from(f), &file.content)
+            .map_err(|e| RuntimeError::sys("write", &at, e))?;
         let src = open_tree(
             &dev,
             name.as_str(),

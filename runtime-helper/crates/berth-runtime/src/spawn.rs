@@ -128,13 +128,8 @@ pub(crate) fn child_fail(err_w: &OwnedFd, e: RuntimeError) -> ! {
 /// (CLONE_NEWCGROUP), so that the namespace's root is the container's cgroup.
 pub(crate) fn join_cgroup_and_setsid(cgroup: Option<&Cgroup>) -> Result<()> {
     if let Some(cg) = cgroup {
-        cg.join_self().map_err(|e| {
-            RuntimeError::sys(
-                "join cgroup",
-                cg.rel(),
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
+        cg.join_self()
+            .map_err(|e| RuntimeError::cgroup("join cgroup", cg.rel(), e))?;
     }
     nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
     Ok(())
@@ -200,7 +195,7 @@ pub fn spawn(launch: Launch) -> Result<Spawned> {
             // While the child builds the filesystem, the parent creates the cgroup and
             // moves the child into its cgroup2 part, whose move waits for an RCU grace
             // period (see add_to_v2); both costs are hidden that way. The child joins
-            // the v1 hierarchies itself (see join_v1_self) once the gate opens.
+            // the v1 hierarchies itself (see V1Joiner::join_self) once the gate opens.
             if let Some(cg) = launch.cgroup {
                 let made = launch.create_cgroup.map_or(Ok(()), |res| cg.make(res));
                 let joined = made
@@ -210,11 +205,7 @@ pub fn spawn(launch: Launch) -> Result<Spawned> {
                     drop(gate_w);
                     let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
                     let _ = nix::sys::wait::waitpid(child, None);
-                    return Err(RuntimeError::sys(
-                        op,
-                        cg.rel(),
-                        std::io::Error::other(e.to_string()),
-                    ));
+                    return Err(RuntimeError::cgroup(op, cg.rel(), e));
                 }
             }
             let _ = nix::unistd::write(&gate_w, b"j");
@@ -241,13 +232,10 @@ fn init_main(
     // are still visible. The cgroup namespace comes after the join: its root is the
     // cgroup we are in when it is created.
     let joiner = match launch.cgroup {
-        Some(cg) => Some(cg.v1_joiner().map_err(|e| {
-            RuntimeError::sys(
-                "join cgroup",
-                cg.rel(),
-                std::io::Error::other(e.to_string()),
-            )
-        })?),
+        Some(cg) => Some(
+            cg.v1_joiner()
+                .map_err(|e| RuntimeError::cgroup("join cgroup", cg.rel(), e))?,
+        ),
         None => None,
     };
     nix::unistd::setsid().map_err(|e| RuntimeError::sys("setsid", "", e))?;
