@@ -5,7 +5,7 @@
 //! submodules (run, exec, lifecycle verbs, and the read-only ps/inspect/logs).
 use crate::container::options;
 use crate::container::record::{self, ContainerDir, Record};
-use crate::{shim, GlobalOpts};
+use crate::GlobalOpts;
 
 mod exec;
 mod lifecycle;
@@ -91,8 +91,6 @@ pub enum ContainerCommand {
         #[arg(required = true)]
         containers: Vec<String>,
     },
-    #[command(name = "__shim", hide = true)]
-    Shim(shim::ShimArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -213,7 +211,6 @@ pub fn run(global: &GlobalOpts, command: ContainerCommand) -> i32 {
             inspect(global, &containers, format.as_deref())
         }
         ContainerCommand::Wait { containers } => each(global, &containers, wait_one),
-        ContainerCommand::Shim(a) => Ok(shim::main(&global.root, a)),
     };
     match r {
         Ok(code) => code,

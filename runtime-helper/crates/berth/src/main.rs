@@ -40,8 +40,9 @@ enum Command {
     Image(image_cmds::ImageCommand),
 }
 
-/// How `run` and `start` start a shim (`berth --root R __shim ...`): parsed alone, since
-/// building the whole command line's parser costs ~0.2 ms of every container start.
+/// How `run` and `start` start a shim (`berth --root R __shim ...`, never typed by
+/// people): parsed on its own, since building the whole command line's parser costs
+/// ~0.2 ms of every container start.
 #[derive(Parser)]
 #[command(name = "berth")]
 struct ShimCli {
@@ -60,17 +61,24 @@ enum ShimCommand {
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == "--root") && args.get(3).is_some_and(|a| a == "__shim") {
-        if let Ok(ShimCli {
+        let ShimCli {
             root,
             shim: ShimCommand::Shim(a),
-        }) = ShimCli::try_parse_from(&args)
-        {
-            std::process::exit(shim::main(&root, a));
-        }
+        } = parse_or_exit(&args);
+        std::process::exit(shim::main(&root, a));
     }
-    // Bad flags are an engine error (125), on one line, as docker reports them.
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(c) => c,
+    let cli: Cli = parse_or_exit(&args);
+    let code = match cli.command {
+        Command::Container(c) => container_cmds::run(&cli.global, c),
+        Command::Image(c) => image_cmds::run(&cli.global, c),
+    };
+    std::process::exit(code);
+}
+
+/// Bad flags are an engine error (125), on one line, as docker reports them.
+fn parse_or_exit<P: Parser>(args: &[std::ffi::OsString]) -> P {
+    match P::try_parse_from(args) {
+        Ok(p) => p,
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
             let text = e.to_string();
@@ -78,12 +86,7 @@ fn main() {
             eprintln!("berth: {}", first.trim_start_matches("error: "));
             std::process::exit(125);
         }
-    };
-    let code = match cli.command {
-        Command::Container(c) => container_cmds::run(&cli.global, c),
-        Command::Image(c) => image_cmds::run(&cli.global, c),
-    };
-    std::process::exit(code);
+    }
 }
 
 #[cfg(test)]

@@ -127,10 +127,13 @@ impl ContainerDir {
     /// file yet means created: the shim's first write then adds a file instead of
     /// replacing one, which ext4 would flush to disk on the start path.
     pub fn state(&self) -> Result<State> {
-        let mut st: State = match fs::metadata(self.state_path()) {
+        let p = self.state_path();
+        let data = match fs::read(&p) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-            _ => read_json(&self.state_path())?,
+            r => r.with_context(|| format!("reading {}", p.display()))?,
         };
+        let mut st: State =
+            serde_json::from_slice(&data).with_context(|| format!("parsing {}", p.display()))?;
         if st.status == Status::Running && !alive(st.shim_pid) {
             st.status = Status::Exited;
             st.exit_code = 255;
