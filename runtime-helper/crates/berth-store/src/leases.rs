@@ -55,11 +55,23 @@ impl Store {
                 name: image.id.clone(),
             })?;
         let blob = self.blob_path(&rec.manifest)?;
-        let dir = self.root().join("leases");
-        fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
-        // A holder leases once; a second lease of the same holder replaces the first.
-        let _ = fs::remove_file(&p);
-        fs::hard_link(&blob, &p).map_err(StoreError::io(&p))
+        // One link in the common case. The directory is made on the first lease (if the
+        // blob is what is missing, the second link says so); a second lease of the same
+        // holder replaces the first.
+        if let Err(e) = fs::hard_link(&blob, &p) {
+            match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    let dir = self.root().join("leases");
+                    fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+                }
+                std::io::ErrorKind::AlreadyExists => {
+                    fs::remove_file(&p).map_err(StoreError::io(&p))?
+                }
+                _ => return Err(StoreError::io(&p)(e)),
+            }
+            fs::hard_link(&blob, &p).map_err(StoreError::io(&p))?;
+        }
+        Ok(())
     }
 
     /// Drops `holder`'s lease (missing is fine). Content is freed by the next GC.

@@ -196,6 +196,8 @@ fn leased_images_survive_rmi_and_gc_until_released() {
     let img = store.resolve_image("used").unwrap();
     let dir = img.layer_dirs[0].clone();
     store.lease("ctr-1", &img).unwrap();
+    // Leasing again replaces the holder's lease.
+    store.lease("ctr-1", &img).unwrap();
     // The lease is a link to the manifest (nothing written that a crash could lose).
     let ino =
         |p: std::path::PathBuf| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
