@@ -233,7 +233,10 @@ export function buildModel(df: Dockerfile): Model {
   for (const inst of df.instructions) {
     if (inst.name === 'FROM') {
       const a = inst.args;
-      const st: Stage = { index: stages.length, from: inst, image: a[0], instructions: [], start: inst.start, end: inst.end, platform: flagValue(inst, 'platform') };
+      const st: Stage = {
+        index: stages.length, from: inst, image: a[0], name: undefined, nameWord: undefined, asWord: undefined, platform: flagValue(inst, 'platform'),
+        parent: undefined, instructions: [], start: inst.start, end: inst.end,
+      };
       if (a.length >= 3 && a[1].value.toLowerCase() === 'as') {
         st.asWord = a[1];
         st.nameWord = a[2];
@@ -288,7 +291,7 @@ export function buildModel(df: Dockerfile): Model {
     for (const h of eff.heredocs) {
       const raw = text.slice(h.nameSpan.start, h.nameSpan.end);
       const idx = raw.indexOf(h.name);
-      const use: HeredocUse = { heredoc: h, inst, defSpan: { start: h.nameSpan.start + Math.max(idx, 0), end: h.nameSpan.start + Math.max(idx, 0) + h.name.length } };
+      const use: HeredocUse = { heredoc: h, inst, defSpan: { start: h.nameSpan.start + Math.max(idx, 0), end: h.nameSpan.start + Math.max(idx, 0) + h.name.length }, endSpan: undefined };
       if (h.terminatorSpan) {
         let t = h.terminatorSpan.start;
         while (text.charCodeAt(t) === 9) t++;

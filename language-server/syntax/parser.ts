@@ -112,7 +112,7 @@ export function parse(text: string): Dockerfile {
     seen.add(name);
     if (name === 'escape') {
       if (value !== '`' && value !== '\\') {
-        errors.push({ ...d.valueSpan, message: `invalid escape token '${value}' does not match \` or \\`, code: 'InvalidEscapeToken' });
+        errors.push({ start: d.valueSpan.start, end: d.valueSpan.end, message: `invalid escape token '${value}' does not match \` or \\`, code: 'InvalidEscapeToken' });
       } else {
         escape = value;
         escCode = value.charCodeAt(0);
@@ -311,7 +311,7 @@ function parseInstruction(
   const inst: Instruction = {
     keyword, name, keywordSpan: spanOf(toDoc, a, k), flags,
     rest: L.slice(rs, re), restSpan: spanOf(toDoc, rs, re),
-    args: NONE, json: false, pairs: NONE, heredocs: NONE, prevComments: NONE,
+    args: NONE, json: false, pairs: NONE, sub: undefined, heredocs: NONE, prevComments: NONE,
     start: toDoc(a), end: toDoc(b), startLine: 0, endLine: 0, emptyContinuation: false, lineSpans: [],
     logical: L, toDoc, bodyLog: k,
   };
@@ -329,7 +329,7 @@ function parseInstruction(
       inst.args = parseWords(L, rs, re, escape, toDoc);
       break;
     case 'MAINTAINER': case 'STOPSIGNAL': case 'USER': case 'WORKDIR':
-      if (re > rs) inst.args = [{ value: inst.rest, ...inst.restSpan }];
+      if (re > rs) inst.args = [{ value: inst.rest, start: inst.restSpan.start, end: inst.restSpan.end }];
       break;
     case 'ENV': case 'LABEL': {
       const words = parseWords(L, rs, re, escape, toDoc);
@@ -342,7 +342,7 @@ function parseInstruction(
         while (q < re && isWs(L.charCodeAt(q))) q++;
         if (q >= re) {
           pushError(errors, toDoc, `${name} must have two arguments`, 'InvalidKeyValue', rs, re, a, k);
-          inst.pairs = [{ key, separator: '', start: key.start, end: key.end }];
+          inst.pairs = [{ key, value: undefined, separator: '', start: key.start, end: key.end }];
         } else {
           const value: Word = wordOf(L.slice(q, re), toDoc, q, re);
           inst.pairs = [{ key, value, separator: '', start: key.start, end: value.end }];
@@ -383,7 +383,7 @@ function parseInstruction(
 function pushError(errors: SyntaxError[], toDoc: (i: number) => number, message: string, code: string, ls: number, le: number, a: number, k: number): void {
   const sp = spanOf(toDoc, ls, le);
   if (sp.start === sp.end) Object.assign(sp, spanOf(toDoc, a, k));
-  errors.push({ ...sp, message, code });
+  errors.push({ start: sp.start, end: sp.end, message, code });
 }
 
 /** JSON form if the text is a JSON array, else whitespace words (toList) or the one shell-form string. */
@@ -423,7 +423,7 @@ function pushFlag(flags: Flag[], L: string, toDoc: (i: number) => number, word: 
   // endPos > wordStart: a flag word is never empty here
   const f: Flag = {
     text: word, name, start: toDoc(wordStart), end: toDoc(endPos - 1) + 1,
-    nameSpan: spanOf(toDoc, wordStart + 2, wordStart + 2 + name.length),
+    nameSpan: spanOf(toDoc, wordStart + 2, wordStart + 2 + name.length), value: undefined, valueSpan: undefined,
   };
   if (eqText >= 0) {
     f.value = word.slice(eqText + 1);
@@ -646,7 +646,7 @@ function heredocsFromLine(L: string, toDoc: (i: number) => number): Heredoc[] {
     const span = spanOf(toDoc, s, Math.min(p, n));
     out.push({
       name, chomp: m[2] === '-', expand: !/["'\\]/.test(rawName), content: '',
-      nameSpan: span, start: span.start, end: span.end, contentSpan: { start: span.end, end: span.end },
+      nameSpan: span, start: span.start, end: span.end, contentSpan: { start: span.end, end: span.end }, terminatorSpan: undefined,
     });
   }
   return out;
