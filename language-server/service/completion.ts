@@ -77,11 +77,7 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
         insertTextFormat: InsertTextFormat.Snippet, textEdit: { range: mk(at + lead), newText: d.snippet },
       }));
     }
-    const m = /^#\s*check\s*=.*?(skip|experimental)=([\w,]*)$/.exec(trimmed);
-    if (m) {
-      const part = m[2].split(',').pop() ?? '';
-      return valueItems(['all', ...ALL_RULES.filter((r) => r.family === 'buildkit').map((r) => r.name)], mk(offset - part.length), CompletionItemKind.Value);
-    }
+    if (!first || first.start >= offset) return directiveValueItems(trimmed, offset, mk);
     return [];
   }
   // word being typed
@@ -163,6 +159,45 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
   if (word === '' && spec && spec.flags.length > 0 && target.args.every((a) => a.start >= offset) && !target.json) {
     const used = new Set(target.flags.map((f) => f.name));
     return flagItems(spec.flags, mk(ws), used);
+  }
+  return [];
+}
+
+/** BuildKit's values of the frontend image for `# syntax=`. */
+const SYNTAX_IMAGES = ['docker/dockerfile:1', 'docker/dockerfile:1-labs'];
+const CHECK_KEYS = ['skip', 'error', 'experimental'];
+
+/** The value of a parser directive, `trimmed` being the comment line up to the cursor (`# name=value`). */
+function directiveValueItems(trimmed: string, offset: number, mk: (start: number) => Range): CompletionItem[] {
+  const d = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*)$/.exec(trimmed);
+  if (!d) return [];
+  const value = d[2];
+  switch (d[1].toLowerCase()) {
+    case 'syntax':
+      return valueItems(SYNTAX_IMAGES, mk(offset - value.length), CompletionItemKind.Module);
+    case 'escape':
+      return value.length <= 1 ? valueItems(['\\', '`'], mk(offset - value.length), CompletionItemKind.Value) : [];
+    case 'check': {
+      // skip=Rule,Rule;error=true;experimental=Rule
+      const parts = value.split(';');
+      const part = (parts.pop() ?? '').trimStart();
+      const eq = part.indexOf('=');
+      if (eq < 0) {
+        const used = new Set(parts.map((p) => p.split('=')[0].trim().toLowerCase()));
+        return CHECK_KEYS.filter((k) => !used.has(k)).map((k) => ({
+          label: `${k}=`, kind: CompletionItemKind.Property, textEdit: { range: mk(offset - part.length), newText: `${k}=` },
+          command: { title: 'Suggest', command: 'editor.action.triggerSuggest' },
+        }));
+      }
+      const key = part.slice(0, eq).trim().toLowerCase();
+      const v = part.slice(eq + 1).trimStart();
+      if (key === 'error') return valueItems(['true', 'false'], mk(offset - v.length), CompletionItemKind.Value);
+      if (key === 'skip' || key === 'experimental') {
+        const rule = (v.split(',').pop() ?? '').trimStart();
+        return valueItems(['all', ...ALL_RULES.filter((r) => r.family === 'buildkit').map((r) => r.name)], mk(offset - rule.length), CompletionItemKind.Value);
+      }
+      return [];
+    }
   }
   return [];
 }

@@ -66,14 +66,25 @@ export function format(doc: ParsedDocument, options: FormattingOptions, keepCont
 
 /** After a newline: indent the new line if it continues an instruction. */
 export function formatOnType(doc: ParsedDocument, pos: { line: number; character: number }, ch: string, options: FormattingOptions, keepContinuationIndent: boolean): TextEdit[] {
-  if (ch !== '\n' || pos.line === 0) return [];
-  const prev = lineText(doc, pos.line - 1);
-  const esc = doc.df.escape;
-  if (!new RegExp('(^|[^' + (esc === '\\' ? '\\\\' : esc) + '])' + (esc === '\\' ? '\\\\' : esc) + '[ \\t]*$').test(prev)) return [];
-  if (keepContinuationIndent) return [];
+  if (ch !== '\n' || pos.line === 0 || keepContinuationIndent) return [];
+  // heredoc bodies are left alone, as by format()
+  const start = doc.df.lineStarts[pos.line] ?? doc.text.length;
+  const inst = doc.instructionAt(start);
+  if (inst && (inst.sub ?? inst).heredocs.some((h) => h.contentSpan.start <= start && start <= (h.terminatorSpan ?? h.contentSpan).end)) return [];
+  // BuildKit skips comment lines inside a continuation, and a comment never continues
+  // anything itself: the line that decides is the last one above that is not a comment
+  let l = pos.line - 1;
+  while (l >= 0 && isComment(lineText(doc, l))) l--;
+  if (l < 0) return [];
+  const esc = doc.df.escape === '\\' ? '\\\\' : doc.df.escape;
+  if (!new RegExp('(^|[^' + esc + '])' + esc + '[ \\t]*$').test(lineText(doc, l))) return [];
   const unit = options.insertSpaces ? ' '.repeat(options.tabSize || 4) : '\t';
   const cur = lineText(doc, pos.line);
   const lead = /^[ \t]*/.exec(cur)?.[0] ?? '';
   if (lead === unit) return [];
   return [{ range: { start: { line: pos.line, character: 0 }, end: { line: pos.line, character: lead.length } }, newText: unit }];
+}
+
+function isComment(line: string): boolean {
+  return /^[ \t]*#/.test(line);
 }

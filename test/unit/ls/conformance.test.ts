@@ -25,7 +25,13 @@ for (const c of cases) {
   });
 }
 
-for (const c of fs.readdirSync(path.join(ROOT, 'testfiles-negative')).sort()) {
+const negative = fs.readdirSync(path.join(ROOT, 'testfiles-negative')).sort();
+
+test('there are 4 BuildKit negative parser cases', () => {
+  assert.equal(negative.length, 4);
+});
+
+for (const c of negative) {
   test(`buildkit testfiles-negative/${c} fails to parse`, () => {
     const text = fs.readFileSync(path.join(ROOT, 'testfiles-negative', c, 'Dockerfile'), 'utf8');
     const df = parse(text);

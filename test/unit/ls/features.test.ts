@@ -107,6 +107,26 @@ describe('completion', () => {
     assert.ok(labels(await complete('# check=skip=|')).includes('JSONArgsRecommended'));
     assert.deepEqual(labels(await complete('FROM alpine:3.20\n# |')), []);
   });
+
+  test('parser directive values: syntax, escape, check keys and values', async () => {
+    const syntax = await complete('# syntax=|');
+    assert.deepEqual(labels(syntax), ['docker/dockerfile:1', 'docker/dockerfile:1-labs']);
+    const partial = await complete('# syntax=docker/|\nFROM alpine:3.20\n');
+    assert.deepEqual((partial[0].textEdit as TextEdit).range, { start: { line: 0, character: 9 }, end: { line: 0, character: 16 } });
+    assert.deepEqual(labels(await complete('#syntax = |')), ['docker/dockerfile:1', 'docker/dockerfile:1-labs']);
+    assert.deepEqual(labels(await complete('# escape=|')), ['\\', '`']);
+    assert.deepEqual(labels(await complete('# check=|')), ['skip=', 'error=', 'experimental=']);
+    assert.deepEqual(labels(await complete('# check=skip=all;|')), ['error=', 'experimental=']);
+    assert.deepEqual(labels(await complete('# check=error=|')), ['true', 'false']);
+    assert.deepEqual(labels(await complete('# check=skip=StageNameCasing;error=t|')), ['true', 'false']);
+    const rules = await complete('# check=error=true;skip=StageNameCasing,Json|');
+    assert.ok(labels(rules).includes('JSONArgsRecommended'));
+    assert.deepEqual((rules[0].textEdit as TextEdit).range.start, { line: 0, character: 40 });
+    assert.ok(labels(await complete('# check=experimental=|')).includes('InvalidDefinitionDescription'));
+    // after the first instruction these are plain comments
+    assert.deepEqual(labels(await complete('FROM alpine:3.20\n# syntax=|')), []);
+    assert.deepEqual(labels(await complete('FROM alpine:3.20\n# check=skip=|')), []);
+  });
 });
 
 describe('hover, signature help', () => {
@@ -156,6 +176,20 @@ describe('formatting', () => {
     const { uri, text } = await at('FROM alpine:3.20\nRUN a \\\n|');
     const edits = await client.request<TextEdit[]>('textDocument/onTypeFormatting', { textDocument: { uri }, position: { line: 2, character: 0 }, ch: '\n', options: opts });
     assert.equal(applyEdits(text, edits), 'FROM alpine:3.20\nRUN a \\\n    ');
+  });
+  test('on type: a comment line is not a continuation, but the instruction above it may be; heredoc bodies are left alone', async () => {
+    const onType = async (t: string): Promise<string> => {
+      const { uri, text, position } = await at(t);
+      const edits = await client.request<TextEdit[]>('textDocument/onTypeFormatting', { textDocument: { uri }, position, ch: '\n', options: opts });
+      return applyEdits(text, edits);
+    };
+    assert.equal(await onType('FROM a\n# note \\\n|'), 'FROM a\n# note \\\n');
+    assert.equal(await onType('# top \\\n|'), '# top \\\n');
+    assert.equal(await onType('FROM a\nRUN a \\\n  # note\n|'), 'FROM a\nRUN a \\\n  # note\n    ');
+    assert.equal(await onType('FROM a\nRUN a \\\n# one \\\n# two\n|'), 'FROM a\nRUN a \\\n# one \\\n# two\n    ');
+    assert.equal(await onType('FROM a\nRUN <<EOF\necho a \\\n|'), 'FROM a\nRUN <<EOF\necho a \\\n');
+    assert.equal(await onType('FROM a\nRUN <<EOF\necho a \\\n|\nEOF\n'), 'FROM a\nRUN <<EOF\necho a \\\n\nEOF\n');
+    assert.equal(await onType('# escape=`\nFROM a\nRUN a `\n|'), '# escape=`\nFROM a\nRUN a `\n    ');
   });
   test('keepContinuationIndent keeps hand-indented continuation lines', async () => {
     const c = new TestClient();
