@@ -334,6 +334,12 @@ export function buildModel(df: Dockerfile): Model {
   return { df, stages, order: new InstructionOrder(df.instructions, orderInfo), defs, refs, stageRefs, heredocs, defsByName };
 }
 
+/**
+ * An order after every instruction. Not Number.MAX_SAFE_INTEGER: V8 keeps small integers
+ * unboxed (Smi) and a heap number here deoptimized resolveVar's compiled code ("not a Smi").
+ */
+export const AFTER_ALL = 0x3fffffff;
+
 /** The definition a reference resolves to, following BuildKit's scoping. */
 export function resolveVar(model: Model, name: string, stage: number, order: number): VarDef | undefined {
   const before = (d: VarDef): boolean => d.order < order;
@@ -347,7 +353,7 @@ export function resolveVar(model: Model, name: string, stage: number, order: num
   for (const d of model.defsByName.get(name) ?? []) if (d.stage === stage && before(d)) found = d;
   if (found) {
     if (found.kind === 'ARG' && found.value === undefined) {
-      const g = resolveVar(model, name, -1, Number.MAX_SAFE_INTEGER);
+      const g = resolveVar(model, name, -1, AFTER_ALL);
       if (g) return { ...found, value: g.value };
     }
     return found;
@@ -355,7 +361,7 @@ export function resolveVar(model: Model, name: string, stage: number, order: num
   // ENV inherited from a parent stage
   const parent = model.stages[stage]?.parent;
   if (parent !== undefined && parent < stage) {
-    const p = resolveVar(model, name, parent, Number.MAX_SAFE_INTEGER);
+    const p = resolveVar(model, name, parent, AFTER_ALL);
     if (p && p.kind === 'ENV') return p;
   }
   return undefined;

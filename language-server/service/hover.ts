@@ -1,7 +1,7 @@
 /** Hover: instruction and flag docs, --mount keys, resolved ARG/ENV values, stages, directives. */
 import { MarkupKind, type Hover } from 'vscode-languageserver-types';
 import { DIRECTIVES, INSTRUCTION_MAP, MOUNT_KEY_MAP } from '../model/instructions';
-import { BUILTIN_ARGS, resolveVar } from '../model/model';
+import { AFTER_ALL, BUILTIN_ARGS, resolveVar } from '../model/model';
 import { contains, type ParsedDocument } from './document';
 import { expandWithGlobals } from '../model/expand';
 import { imageUrl } from './links';
@@ -38,7 +38,7 @@ export function hover(doc: ParsedDocument, pos: { line: number; character: numbe
     const def = t.isDef ? m.defs.find((d) => d.nameSpan.start === t.span.start) : resolveVar(m, t.name, t.stage, t.order);
     if (def) {
       let value = def.value;
-      if (def.kind === 'ARG' && value === undefined) value = resolveVar(m, def.name, -1, Number.MAX_SAFE_INTEGER)?.value;
+      if (def.kind === 'ARG' && value === undefined) value = resolveVar(m, def.name, -1, AFTER_ALL)?.value;
       const line = doc.positionAt(def.nameSpan.start).line + 1;
       const where = def.stage < 0 ? 'global scope' : `stage ${m.stages[def.stage]?.name ?? def.stage}`;
       return { contents: md(`\`\`\`dockerfile\n${def.kind} ${def.name}${value !== undefined ? '=' + value : ''}\n\`\`\`\n${value === undefined ? 'no default value; ' : ''}declared on line ${line} (${where})`), range: doc.range(t.span) };

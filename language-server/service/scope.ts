@@ -1,5 +1,5 @@
 /** What is visible at a position: variables, stages. */
-import { BUILTIN_ARGS, COMMON_ENV, stageAt, type Model, type VarDef } from '../model/model';
+import { AFTER_ALL, BUILTIN_ARGS, COMMON_ENV, stageAt, type Model, type VarDef } from '../model/model';
 import type { Instruction } from '../syntax/ast';
 
 export interface VisibleVar {
@@ -11,7 +11,7 @@ export interface VisibleVar {
 export function visibleVars(model: Model, inst: Instruction | undefined, offset: number): VisibleVar[] {
   const o = inst ? model.order.get(inst) : undefined;
   const stage = stageAt(model, offset);
-  const order = o ? (offset > (inst?.end ?? 0) ? o.order + 1 : o.order) : Number.MAX_SAFE_INTEGER;
+  const order = o ? (offset > (inst?.end ?? 0) ? o.order + 1 : o.order) : AFTER_ALL;
   const inFrom = inst?.name === 'FROM' || stage < 0;
   const out = new Map<string, VisibleVar>();
   if (inFrom) {
