@@ -310,6 +310,88 @@ describe('navigation: definition, references, highlights, rename', () => {
   });
 });
 
+describe('navigation: ENV variables', () => {
+  const text = 'FROM alpine:3.20 AS a\nENV APP=/app OTHER=1\nWORKDIR $APP\nRUN echo ${APP} $OTHER\nENV APP=/srv\nRUN echo $APP\nFROM alpine:3.20\nENV APP=/b\nRUN echo $APP\n';
+  let uri: string;
+  before(async () => {
+    uri = `untitled:nav-env-${++n}`;
+    await client.open(uri, text);
+  });
+  const pos = (line: number, character: number) => ({ line, character });
+  const starts = (ls: { range: Range }[]) => ls.map((l) => [l.range.start.line, l.range.start.character]);
+
+  test('definition of an ENV use is the latest ENV of the name above it in the stage', async () => {
+    const d1 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(2, 9) });
+    assert.deepEqual(d1.range, { start: pos(1, 4), end: pos(1, 7) });
+    const d2 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(3, 19) });
+    assert.deepEqual(d2.range.start, pos(1, 13));
+    const d3 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(5, 11) });
+    assert.deepEqual(d3.range.start, pos(4, 4));
+    const d4 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(8, 11) });
+    assert.deepEqual(d4.range.start, pos(7, 4));
+  });
+
+  test('references of an ENV stay in its stage', async () => {
+    const all = await client.request<Location[]>('textDocument/references', { textDocument: { uri }, position: pos(1, 5), context: { includeDeclaration: true } });
+    assert.deepEqual(starts(all), [[1, 4], [2, 9], [3, 11], [4, 4], [5, 10]]);
+    const uses = await client.request<Location[]>('textDocument/references', { textDocument: { uri }, position: pos(2, 9), context: { includeDeclaration: false } });
+    assert.deepEqual(starts(uses), [[2, 9], [3, 11], [5, 10]]);
+    const other = await client.request<Location[]>('textDocument/references', { textDocument: { uri }, position: pos(8, 10), context: { includeDeclaration: true } });
+    assert.deepEqual(starts(other), [[7, 4], [8, 10]]);
+  });
+
+  test('rename an ENV renames its definitions and uses in the stage only', async () => {
+    const prep = await client.request<Range>('textDocument/prepareRename', { textDocument: { uri }, position: pos(3, 12) });
+    assert.deepEqual(prep, { start: pos(3, 11), end: pos(3, 14) });
+    const e = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: pos(3, 12), newName: 'ROOT' });
+    assert.equal(applyEdits(text, e.changes?.[uri] ?? []),
+      'FROM alpine:3.20 AS a\nENV ROOT=/app OTHER=1\nWORKDIR $ROOT\nRUN echo ${ROOT} $OTHER\nENV ROOT=/srv\nRUN echo $ROOT\nFROM alpine:3.20\nENV APP=/b\nRUN echo $APP\n');
+  });
+});
+
+describe('navigation: heredoc names', () => {
+  const text = 'FROM alpine:3.20\nRUN <<"EOF" cat\n$HOME\nEOF\nRUN <<-END sh\n\techo hi\n\tEND\nRUN <<A <<B cat - /dev/fd/3\na\nA\nb\nB\n';
+  let uri: string;
+  before(async () => {
+    uri = `untitled:nav-heredoc-${++n}`;
+    await client.open(uri, text);
+  });
+  const pos = (line: number, character: number) => ({ line, character });
+  const spans = (ls: { range: Range }[]) => ls.map((l) => [l.range.start.line, l.range.start.character, l.range.end.character]);
+  const refs = (p: { line: number; character: number }, includeDeclaration = true) =>
+    client.request<Location[]>('textDocument/references', { textDocument: { uri }, position: p, context: { includeDeclaration } });
+
+  test('definition from the terminator is the name after <<, inside quotes and after <<-', async () => {
+    const d1 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(3, 1) });
+    assert.deepEqual(d1.range, { start: pos(1, 7), end: pos(1, 10) });
+    const d2 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(6, 2) });
+    assert.deepEqual(d2.range, { start: pos(4, 7), end: pos(4, 10) });
+    const d3 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(11, 0) });
+    assert.deepEqual(d3.range, { start: pos(7, 10), end: pos(7, 11) });
+    const d4 = await client.request<Location>('textDocument/definition', { textDocument: { uri }, position: pos(9, 0) });
+    assert.deepEqual(d4.range, { start: pos(7, 6), end: pos(7, 7) });
+  });
+
+  test('references of a heredoc name: its name and its terminator', async () => {
+    assert.deepEqual(spans(await refs(pos(1, 8))), [[1, 7, 10], [3, 0, 3]]);
+    assert.deepEqual(spans(await refs(pos(4, 8))), [[4, 7, 10], [6, 1, 4]]);
+    assert.deepEqual(spans(await refs(pos(7, 10))), [[7, 10, 11], [11, 0, 1]]);
+    assert.deepEqual(spans(await refs(pos(7, 6))), [[7, 6, 7], [9, 0, 1]]);
+    assert.deepEqual(spans(await refs(pos(11, 0), false)), [[11, 0, 1]]);
+  });
+
+  test('rename a heredoc renames its name (keeping quotes and <<-) and its terminator', async () => {
+    const rename = async (p: { line: number; character: number }, newName: string): Promise<string> => {
+      const e = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: p, newName });
+      return applyEdits(text, e.changes?.[uri] ?? []);
+    };
+    assert.equal(await rename(pos(3, 0), 'DONE'), text.replace('"EOF"', '"DONE"').replace('\nEOF\n', '\nDONE\n'));
+    assert.equal(await rename(pos(4, 8), 'STOP'), text.replace('<<-END', '<<-STOP').replace('\tEND', '\tSTOP'));
+    assert.equal(await rename(pos(7, 10), 'C'), text.replace('<<B', '<<C').replace('\nB\n', '\nC\n'));
+    await assert.rejects(client.request('textDocument/rename', { textDocument: { uri }, position: pos(7, 10), newName: 'a b' }), /not a valid heredoc name/);
+  });
+});
+
 describe('code actions', () => {
   test('quick fix for a rule and "suppress this rule"', async () => {
     const text = 'FROM alpine:3.20 AS Build\nEXPOSE 80/TCP\n';
