@@ -1,5 +1,9 @@
 import type { Finding, Rule } from '../rule';
-import { findIn, mentions, runCommands, runs } from './shell';
+import { insertAfterCommand, mentions, runCommands, runs } from './shell';
+
+const APK_ADD = /\bapk\s+add\b/g;
+const CACHE_MOUNT = /\/var\/cache\/apk/;
+const noCache = (c: string[]): boolean => !c.includes('--no-cache');
 
 export const ApkNoCache: Rule = {
   name: 'ApkNoCache', family: 'best-practice', severity: 'information',
@@ -8,12 +12,12 @@ export const ApkNoCache: Rule = {
     const out: Finding[] = [];
     for (const i of runs(df)) {
       if (!mentions(i, 'apk')) continue;
-      if (i.flags.some((f) => f.name === 'mount' && f.value !== undefined && /\/var\/cache\/apk/.test(f.value))) continue;
+      if (i.flags.some((f) => f.name === 'mount' && f.value !== undefined && CACHE_MOUNT.test(f.value))) continue;
       const bad = runCommands(i).some((c) => {
         const k = c.indexOf('apk');
-        return k >= 0 && c[k + 1] === 'add' && !c.includes('--no-cache');
+        return k >= 0 && c[k + 1] === 'add' && noCache(c);
       });
-      if (bad) out.push({ ...findIn(df, i, /\bapk\s+add\b/), message: 'Use apk add --no-cache (or a cache mount on /var/cache/apk) to keep the package index out of the image' });
+      if (bad) out.push({ ...insertAfterCommand(df, i, APK_ADD, noCache, ' --no-cache', 'Add --no-cache to apk add'), message: 'Use apk add --no-cache (or a cache mount on /var/cache/apk) to keep the package index out of the image' });
     }
     return out;
   },

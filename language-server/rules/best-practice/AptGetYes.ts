@@ -1,6 +1,6 @@
 import type { Instruction } from '../../syntax/ast';
 import type { Finding, Rule } from '../rule';
-import { findIn, mentions, runCommands, runs } from './shell';
+import { insertAfterCommand, mentions, runCommands, runs } from './shell';
 
 export function aptInstalls(inst: Instruction): string[][] {
   if (!mentions(inst, 'apt-get')) return [];
@@ -10,18 +10,21 @@ export function aptInstalls(inst: Instruction): string[][] {
   });
 }
 
+/** `apt-get … install` in an instruction's text (global: for findCommand) */
+export const APT_GET_INSTALL = /\bapt-get\b[^&;|\n]*?\binstall\b/g;
+
+const YES = /^-[a-zA-Z]*y[a-zA-Z]*$/;
+const hasYes = (c: string[]): boolean => c.some((w) => YES.test(w) || w === '--yes' || w === '-qq' || w.startsWith('--assume-yes'));
+
 export const AptGetYes: Rule = {
   name: 'AptGetYes', family: 'best-practice', severity: 'warning',
   description: 'Use the -y switch to avoid manual input: apt-get -y install <package> (hadolint DL3014)',
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
-      for (const c of aptInstalls(i)) {
-        const yes = c.some((w) => /^-[a-zA-Z]*y[a-zA-Z]*$/.test(w) || w === '--yes' || w === '--assume-yes' || w === '-qq' || w.startsWith('--assume-yes'));
-        if (!yes) {
-          out.push({ ...findIn(df, i, /apt-get\b[^&;|\n]*\binstall\b/), message: 'Use the -y switch to avoid manual input: apt-get -y install <package>' });
-          break; // once per RUN
-        }
+      if (aptInstalls(i).some((c) => !hasYes(c))) {
+        const at = insertAfterCommand(df, i, APT_GET_INSTALL, (w) => !hasYes(w), ' -y', 'Add -y to apt-get install');
+        out.push({ ...at, message: 'Use the -y switch to avoid manual input: apt-get -y install <package>' });
       }
     }
     return out;

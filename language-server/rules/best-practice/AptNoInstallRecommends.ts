@@ -1,6 +1,8 @@
 import type { Finding, Rule } from '../rule';
-import { aptInstalls } from './AptGetYes';
-import { findIn, runs } from './shell';
+import { APT_GET_INSTALL, aptInstalls } from './AptGetYes';
+import { insertAfterCommand, runs } from './shell';
+
+const noRecommends = (c: string[]): boolean => c.some((w) => w === '--no-install-recommends' || w.includes('Install-Recommends=false'));
 
 export const AptNoInstallRecommends: Rule = {
   name: 'AptNoInstallRecommends', family: 'best-practice', severity: 'information',
@@ -8,11 +10,9 @@ export const AptNoInstallRecommends: Rule = {
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
-      for (const c of aptInstalls(i)) {
-        if (!c.some((w) => w === '--no-install-recommends' || w.includes('Install-Recommends=false'))) {
-          out.push({ ...findIn(df, i, /apt-get\b[^&;|\n]*\binstall\b/), message: 'Avoid additional packages by specifying --no-install-recommends' });
-          break; // once per RUN
-        }
+      if (aptInstalls(i).some((c) => !noRecommends(c))) {
+        const at = insertAfterCommand(df, i, APT_GET_INSTALL, (w) => !noRecommends(w), ' --no-install-recommends', 'Add --no-install-recommends to apt-get install');
+        out.push({ ...at, message: 'Avoid additional packages by specifying --no-install-recommends' });
       }
     }
     return out;

@@ -1,5 +1,10 @@
 import type { Finding, Rule } from '../rule';
-import { findIn, mentions, runCommands, runs } from './shell';
+import { insertAfterCommand, mentions, runCommands, runs } from './shell';
+
+const PIP_INSTALL = /\bpip[0-9.]*\s+install\b/g;
+const PIP = /^pip[0-9.]*$/;
+const CACHE_MOUNT = /\.cache\/pip/;
+const noCacheDir = (c: string[]): boolean => !c.includes('--no-cache-dir');
 
 export const PipNoCacheDir: Rule = {
   name: 'PipNoCacheDir', family: 'best-practice', severity: 'information',
@@ -8,15 +13,16 @@ export const PipNoCacheDir: Rule = {
     const out: Finding[] = [];
     for (const i of runs(df)) {
       if (!mentions(i, 'pip')) continue;
-      if (i.flags.some((f) => f.name === 'mount' && f.value !== undefined && /\.cache\/pip/.test(f.value))) continue;
-      const stage = model.order.get(i)?.stage ?? -1;
+      if (i.flags.some((f) => f.name === 'mount' && f.value !== undefined && CACHE_MOUNT.test(f.value))) continue;
+      // an ONBUILD trigger is not in the order: take the stage whose span holds it
+      const stage = model.order.get(i)?.stage ?? model.stages.findIndex((s) => s.start <= i.start && i.start < s.end);
       const envOff = model.defs.some((d) => d.name === 'PIP_NO_CACHE_DIR' && (d.stage === stage || d.stage === -1));
       if (envOff) continue;
       const bad = runCommands(i).some((c) => {
-        const k = c.findIndex((w) => /^pip[0-9.]*$/.test(w));
-        return k >= 0 && c[k + 1] === 'install' && !c.includes('--no-cache-dir');
+        const k = c.findIndex((w) => PIP.test(w));
+        return k >= 0 && c[k + 1] === 'install' && noCacheDir(c);
       });
-      if (bad) out.push({ ...findIn(df, i, /\bpip[0-9.]*\s+install\b/), message: 'Use pip install --no-cache-dir (or a cache mount on /root/.cache/pip) to keep the download cache out of the image' });
+      if (bad) out.push({ ...insertAfterCommand(df, i, PIP_INSTALL, noCacheDir, ' --no-cache-dir', 'Add --no-cache-dir to pip install'), message: 'Use pip install --no-cache-dir (or a cache mount on /root/.cache/pip) to keep the download cache out of the image' });
     }
     return out;
   },

@@ -1,5 +1,6 @@
 /** Light shell helpers for best-practice rules (no shell parser needed). */
 import type { Dockerfile, Instruction, Span } from '../../syntax/ast';
+import type { Fix } from '../rule';
 
 const scripts = new WeakMap<Instruction, string>();
 const commands = new WeakMap<Instruction, string[][]>();
@@ -55,8 +56,74 @@ export function findIn(df: Dockerfile, inst: Instruction, re: RegExp): Span {
   return { start: inst.start + m.index, end: inst.start + m.index + m[0].length };
 }
 
+/**
+ * The RUN instructions, including ONBUILD RUN triggers (the sub-instruction, whose spans are
+ * document offsets too), in document order.
+ */
 export function runs(df: Dockerfile): Instruction[] {
   const out: Instruction[] = [];
-  for (const i of df.instructions) if (i.name === 'RUN') out.push(i);
+  for (const i of df.instructions) {
+    if (i.name === 'RUN') out.push(i);
+    else if (i.name === 'ONBUILD' && i.sub?.name === 'RUN') out.push(i.sub);
+  }
   return out;
+}
+
+export interface CommandAt {
+  /** the match of the pattern (document offsets) */
+  span: Span;
+  /** words of the command from the match to the next && || ; | or end of line */
+  words: string[];
+}
+
+const CONTINUATION = /\\\r?\n/g;
+const WORDS = /\s+/;
+
+/**
+ * The first command in the instruction's text that matches `re` (a global regex that
+ * starts at the command word, e.g. /\bapk\s+add\b/g) and for which `bad(words)` holds.
+ * Used to point at (and fix) the offending command rather than the first similar one.
+ * Returns undefined if none is found in the text (e.g. the match spans a continuation).
+ */
+export function findCommand(df: Dockerfile, inst: Instruction, re: RegExp, bad: (words: string[]) => boolean): CommandAt | undefined {
+  const text = df.text.slice(inst.start, inst.end);
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let e = m.index + m[0].length;
+    // the command ends at an operator or at a newline that is not a continuation
+    while (e < text.length) {
+      const c = text[e];
+      if (c === ';' || c === '|' || (c === '&' && text[e + 1] === '&')) break;
+      if (c === '\n') {
+        let b = e - 1;
+        if (text[b] === '\r') b--;
+        if (text[b] !== '\\' && text[b] !== df.escape) break;
+      }
+      e++;
+    }
+    const words = text.slice(m.index, e).replace(CONTINUATION, ' ').trim().split(WORDS);
+    if (bad(words)) return { span: { start: inst.start + m.index, end: inst.start + m.index + m[0].length }, words };
+  }
+  return undefined;
+}
+
+/**
+ * Where a RUN rule reports: the first command matching `re` (global) for which `bad` holds,
+ * with a fix that inserts `insert` right after the match (e.g. ' -y' after `apt-get install`).
+ * No fix for JSON form (the words are quoted strings there) or when the command is not found
+ * in the text (the span is then the first match, else the keyword).
+ */
+export function insertAfterCommand(
+  df: Dockerfile, inst: Instruction, re: RegExp, bad: (words: string[]) => boolean, insert: string, title: string,
+): Span & { fixes?: Fix[] } {
+  const hit = findCommand(df, inst, re, bad);
+  if (!hit) {
+    re.lastIndex = 0;
+    const span = findIn(df, inst, re);
+    re.lastIndex = 0;
+    return span;
+  }
+  const at = hit.span.end;
+  if (inst.json) return { ...hit.span };
+  return { ...hit.span, fixes: [{ title, edits: [{ start: at, end: at, newText: insert }] }] };
 }

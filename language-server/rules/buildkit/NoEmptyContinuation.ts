@@ -1,4 +1,4 @@
-import { buildkitUrl, type Finding, type Rule } from '../rule';
+import { buildkitUrl, type Edit, type Finding, type Rule } from '../rule';
 
 export const NoEmptyContinuation: Rule = {
   name: 'NoEmptyContinuation', family: 'buildkit', severity: 'warning',
@@ -8,21 +8,28 @@ export const NoEmptyContinuation: Rule = {
     const t = df.text;
     for (const inst of df.instructions) {
       if (!inst.emptyContinuation) continue;
-      // point at the first empty line inside the continuation
+      // the empty lines between the instruction's first and last line (heredoc bodies come
+      // after the last line, so their blank lines are never touched)
       const first = inst.lineSpans[0];
       const last = inst.lineSpans[inst.lineSpans.length - 1];
-      let p = first.end + 1;
+      // the line after the first (first.end is before a \r in a CRLF file)
+      let p = t.indexOf('\n', first.end) + 1;
       let span = { start: first.start, end: first.end };
-      while (p < last.start) {
+      const edits: Edit[] = [];
+      while (p > 0 && p < last.start) {
         let e = t.indexOf('\n', p);
         if (e < 0) e = t.length;
         if (t.slice(p, e).trim() === '') {
-          span = { start: p, end: e };
-          break;
+          // point at the first one; delete each with its line break
+          if (edits.length === 0) span = { start: p, end: e };
+          edits.push({ start: p, end: Math.min(e + 1, t.length), newText: '' });
         }
         p = e + 1;
       }
-      out.push({ ...span, message: 'Empty continuation line' });
+      const n = edits.length;
+      out.push(n > 0
+        ? { ...span, message: 'Empty continuation line', fixes: [{ title: n === 1 ? 'Delete the empty line' : `Delete the ${n} empty lines`, edits }] }
+        : { ...span, message: 'Empty continuation line' });
     }
     return out;
   },

@@ -11,7 +11,8 @@ export const UndefinedArgInFrom: Rule = {
       if (resolveVar(model, r.name, r.stage, r.order) || isImplicitlyDefined(model, r.name, r.stage, r.order)) continue;
       const globals = model.defs.filter((d) => d.stage === -1).map((d) => d.name).concat(Object.keys(BUILTIN_ARGS));
       const s = suggest(r.name, globals);
-      out.push({ ...r.span, message: `FROM argument '${r.name}' is not declared` + (s ? ` (did you mean ${s}?)` : '') });
+      const message = `FROM argument '${r.name}' is not declared` + (s ? ` (did you mean ${s}?)` : '');
+      out.push(s ? { ...r.span, message, fixes: [{ title: `Change to ${s}`, edits: [{ ...r.nameSpan, newText: s }] }] } : { ...r.span, message });
     }
     return out;
   },

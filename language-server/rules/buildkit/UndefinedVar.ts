@@ -21,7 +21,8 @@ export const UndefinedVar: Rule = {
       const s = suggest(r.name, visible);
       // the base image's environment is unknown offline: only report what is certainly wrong
       if (!s && !baseKnown(model, r.stage)) continue;
-      out.push({ ...r.span, message: `Usage of undefined variable '$${r.name}'` + (s ? ` (did you mean $${s}?)` : '') });
+      const message = `Usage of undefined variable '$${r.name}'` + (s ? ` (did you mean $${s}?)` : '');
+      out.push(s ? { ...r.span, message, fixes: [{ title: `Change to $${s}`, edits: [{ ...r.nameSpan, newText: s }] }] } : { ...r.span, message });
     }
     return out;
   },

@@ -1,5 +1,64 @@
 import type { Instruction, Span } from '../../syntax/ast';
-import { type Finding, type Rule } from '../rule';
+import { suggest, type Finding, type Rule } from '../rule';
+
+const PORT = /^\d+$/;
+const SIGNAL_NUMBER = /^[+-]?\d+$/;
+const QUOTES = /["']/g;
+const PROTOCOLS = new Set(['tcp', 'udp', 'sctp']);
+/** Linux signal names as BuildKit accepts them (moby/sys/signal), without the SIG prefix */
+const SIGNALS = new Set([
+  'ABRT', 'ALRM', 'BUS', 'CHLD', 'CLD', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'IO', 'IOT', 'KILL', 'PIPE', 'POLL', 'PROF', 'PWR',
+  'QUIT', 'SEGV', 'STKFLT', 'STOP', 'SYS', 'TERM', 'TRAP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'USR1', 'USR2', 'VTALRM', 'WINCH',
+  'XCPU', 'XFSZ', 'RTMIN', 'RTMAX',
+]);
+for (let k = 1; k <= 15; k++) SIGNALS.add('RTMIN+' + k);
+for (let k = 1; k <= 14; k++) SIGNALS.add('RTMAX-' + k);
+
+/** Whether `p` is a port number (0-65535) */
+function isPort(p: string): boolean {
+  return PORT.test(p) && Number(p) <= 65535;
+}
+
+/**
+ * What is wrong with one EXPOSE word (`80`, `80/tcp`, `8000-8010/udp`), or undefined if it is
+ * valid. Words with `$` (expanded at build time) and with `:` (ExposeInvalidFormat) are skipped.
+ */
+function exposeProblem(raw: string): { message: string; protoAt?: number } | undefined {
+  if (raw.includes('$') || raw.includes(':') || raw.includes('\\')) return undefined;
+  const v = raw.includes('"') || raw.includes("'") ? raw.replace(QUOTES, '') : raw;
+  // as BuildKit splits it (go-connections nat): port/proto, an empty proto meaning tcp
+  const slash = v.indexOf('/');
+  const port = slash < 0 ? v : v.slice(0, slash);
+  if (slash >= 0) {
+    const next = v.indexOf('/', slash + 1);
+    const proto = next < 0 ? v.slice(slash + 1) : v.slice(slash + 1, next);
+    if (proto !== '' && !PROTOCOLS.has(proto.toLowerCase())) {
+      return { message: `Invalid protocol '${proto}' in EXPOSE ${raw}: expected tcp, udp or sctp`, protoAt: raw === v && next < 0 ? slash + 1 : undefined };
+    }
+  }
+  const dash = port.indexOf('-');
+  if (dash < 0) {
+    if (!isPort(port)) return { message: `Invalid port '${port}' in EXPOSE: expected a number from 0 to 65535 or a range like 8000-8010, optionally with /tcp, /udp or /sctp` };
+    return undefined;
+  }
+  const lo = port.slice(0, dash);
+  const hi = port.slice(dash + 1);
+  if (!isPort(lo) || !isPort(hi)) return { message: `Invalid port range '${port}' in EXPOSE: expected two numbers from 0 to 65535, like 8000-8010` };
+  if (Number(hi) < Number(lo)) return { message: `Invalid port range '${port}' in EXPOSE: the end is below the start` };
+  return undefined;
+}
+
+/** What is wrong with a STOPSIGNAL value, or undefined if BuildKit accepts it. */
+function signalProblem(raw: string): string | undefined {
+  if (raw.includes('$')) return undefined;
+  const v = raw.length >= 2 && (raw[0] === '"' || raw[0] === "'") && raw.endsWith(raw[0]) ? raw.slice(1, -1) : raw;
+  if (SIGNAL_NUMBER.test(v)) return Number(v) === 0 ? `Invalid STOPSIGNAL '${raw}': 0 is not a signal` : undefined;
+  const up = v.toUpperCase();
+  const name = up.startsWith('SIG') ? up.slice(3) : up;
+  if (SIGNALS.has(name)) return undefined;
+  const s = suggest(name, SIGNALS);
+  return `Invalid STOPSIGNAL '${raw}': expected a signal name such as SIGTERM or a number` + (s ? ` (did you mean SIG${s}?)` : '');
+}
 
 export const InstructionArguments: Rule = {
   name: 'InstructionArguments', family: 'syntax', severity: 'error',
@@ -33,10 +92,20 @@ export const InstructionArguments: Rule = {
           break;
         case 'EXPOSE': case 'VOLUME':
           if (n === 0) err(`${i.name} requires at least one argument`);
+          else if (i.name === 'EXPOSE') {
+            for (const w of i.args) {
+              const p = exposeProblem(w.value);
+              if (p) err(p.message, p.protoAt === undefined ? w : { start: w.start + p.protoAt, end: w.end });
+            }
+          }
           break;
         case 'WORKDIR': case 'USER': case 'STOPSIGNAL': case 'MAINTAINER':
           if (i.rest === '') err(`${i.name} requires exactly one argument`);
           else if (i.name !== 'MAINTAINER' && i.name !== 'WORKDIR' && i.args[0] && /\s/.test(i.args[0].value)) err(`${i.name} requires exactly one argument`);
+          else if (i.name === 'STOPSIGNAL' && i.args[0]) {
+            const p = signalProblem(i.args[0].value);
+            if (p) err(p, i.args[0]);
+          }
           break;
         case 'RUN': case 'CMD': case 'ENTRYPOINT':
           if (i.name === 'RUN' && i.rest === '') err('RUN requires at least one argument');

@@ -162,6 +162,15 @@ describe('syntax: parse errors, arguments and flags', () => {
     ['InvalidFlag', 'FROM alpine:3.20\nCOPY --parents=yes a /b\n', /Expecting boolean value for flag parents/],
     ['InvalidFlag', 'FROM alpine:3.20\nHEALTHCHECK --interval=5 CMD true\n', /Invalid duration for --interval/],
     ['InvalidFlag', 'FROM alpine:3.20\nWORKDIR --chmod=777 /x\n', /Unknown flag: chmod \(WORKDIR takes no flags\)/],
+    ['InstructionArguments', 'FROM alpine:3.20\nEXPOSE abc\n', /^Invalid port 'abc' in EXPOSE: expected a number from 0 to 65535/],
+    ['InstructionArguments', 'FROM alpine:3.20\nEXPOSE 80 90/foo\n', /^Invalid protocol 'foo' in EXPOSE 90\/foo: expected tcp, udp or sctp$/],
+    ['InstructionArguments', 'FROM alpine:3.20\nEXPOSE 70000\n', /^Invalid port '70000' in EXPOSE/],
+    ['InstructionArguments', 'FROM alpine:3.20\nEXPOSE 8010-8000/tcp\n', /^Invalid port range '8010-8000' in EXPOSE: the end is below the start$/],
+    ['InstructionArguments', 'FROM alpine:3.20\nEXPOSE 8000-x\n', /^Invalid port range '8000-x' in EXPOSE/],
+    ['InstructionArguments', 'FROM alpine:3.20\nSTOPSIGNAL FOO\n', /^Invalid STOPSIGNAL 'FOO': expected a signal name such as SIGTERM or a number$/],
+    ['InstructionArguments', 'FROM alpine:3.20\nSTOPSIGNAL SIGTREM\n', /^Invalid STOPSIGNAL 'SIGTREM'.*\(did you mean SIGTERM\?\)$/],
+    ['InstructionArguments', 'FROM alpine:3.20\nSTOPSIGNAL 0\n', /^Invalid STOPSIGNAL '0': 0 is not a signal$/],
+    ['InstructionArguments', 'FROM alpine:3.20\nONBUILD EXPOSE 80/http\n', /^Invalid protocol 'http'/],
   ];
   for (const [code, text, re] of cases) {
     test(`${code}: ${re.source}`, async () => {
@@ -172,6 +181,28 @@ describe('syntax: parse errors, arguments and flags', () => {
       assert.equal(d.severity, 1);
     });
   }
+
+  test('EXPOSE and STOPSIGNAL: the invalid part is underlined', async () => {
+    const ds = (await open('FROM alpine:3.20\nEXPOSE 80 90/foo abc\nSTOPSIGNAL FOO\n')).filter((d) => d.code === 'InstructionArguments');
+    assert.deepEqual(ds.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character]), [[1, 13, 16], [1, 17, 20], [2, 11, 14]]);
+  });
+
+  test('valid EXPOSE and STOPSIGNAL values, and values expanded at build time, are accepted', async () => {
+    const text = [
+      'FROM alpine:3.20',
+      'ARG PORT=80 SIG=TERM',
+      'EXPOSE 80 0 65535 443/tcp 53/udp 53/UDP 9/Sctp 8000-8010/tcp 8000-8010 "8080" 81/ $PORT ${PORT}/tcp $PORT-9000',
+      'STOPSIGNAL SIGTERM', 'STOPSIGNAL TERM', 'STOPSIGNAL sigkill', 'STOPSIGNAL SIGRTMIN+3', 'STOPSIGNAL RTMAX-2', 'STOPSIGNAL 9',
+      'STOPSIGNAL SIGWINCH', 'STOPSIGNAL $SIG', 'STOPSIGNAL SIG${SIG}',
+      '',
+    ].join('\n');
+    assert.deepEqual((await open(text)).filter((d) => d.source === 'syntax').map((d) => d.message), []);
+  });
+
+  test('EXPOSE with a host mapping is left to ExposeInvalidFormat (one diagnostic, not two)', async () => {
+    const ds = await open('FROM alpine:3.20\nEXPOSE 127.0.0.1:80:80 8080:80/tcp\n');
+    assert.deepEqual(codes(ds), ['ExposeInvalidFormat', 'ExposeInvalidFormat']);
+  });
 
   test('valid flags and mounts produce no syntax diagnostics', async () => {
     const text = [
@@ -212,6 +243,45 @@ describe('best-practice rules (source "best-practice")', () => {
       assert.equal(ds.filter((x) => x.code === code).length, 1);
     });
   }
+
+  test('CopyFromUnknownStage: a stage defined later in the file', async () => {
+    const text = [
+      'FROM alpine:3.20 AS first',
+      'COPY --from=later /a /a',
+      'RUN --mount=from=Later,target=/m true',
+      'COPY --from=2 /b /b',
+      'COPY --from=7 /c /c',
+      'ONBUILD COPY --from=later /d /d',
+      'FROM alpine:3.20 AS later',
+      'COPY --from=first /e /e',
+      'COPY --from=0 /f /f',
+      'FROM alpine:3.20',
+      '',
+    ].join('\n');
+    const ds = (await open(text)).filter((d) => d.code === 'CopyFromUnknownStage');
+    assert.deepEqual(ds.map((d) => [d.range.start.line, d.message]), [
+      [1, "'later' is defined after this stage; COPY --from should name an earlier stage (the legacy builder cannot use a later one)"],
+      [2, "'Later' is defined after this stage; RUN --mount=from should name an earlier stage (the legacy builder cannot use a later one)"],
+      [3, 'stage 2 is defined after this stage; COPY --from should name an earlier stage (the legacy builder cannot use a later one)'],
+      [4, 'there is no stage 7: stages are numbered from 0 to 2'],
+    ]);
+    assert.equal(ds[0].range.start.character, 12);
+    assert.equal(ds[0].range.end.character, 17);
+    assert.equal(ds[1].range.start.character, 17);
+  });
+
+  test('ONBUILD RUN triggers are checked like RUN', async () => {
+    const ds = await open('FROM debian:12\nONBUILD RUN cd /x && make\nONBUILD RUN sudo apt-get install curl\nonbuild run pip install y\n');
+    const got = ds.filter((d) => d.source === 'best-practice').map((d) => [d.code, d.range.start.line, d.range.start.character]);
+    assert.deepEqual(got, [
+      ['NoCdInRun', 1, 12],
+      ['NoSudo', 2, 12],
+      ['AptGetYes', 2, 17],
+      ['AptNoInstallRecommends', 2, 17],
+      ['AptCleanLists', 2, 17],
+      ['PipNoCacheDir', 3, 12],
+    ]);
+  });
 
   test('no false positives on the good forms', async () => {
     const text = [
