@@ -29,8 +29,8 @@ async function serverCount(n: number): Promise<number[]> {
 describe('the extension', () => {
   afterEach(closeAllEditors);
 
-  it('gives Dockerfile, Containerfile.* and *.dockerfile the dockerfile language and activates', async () => {
-    for (const name of ['Dockerfile', 'Containerfile.dev', 'app.dockerfile']) {
+  it('gives Dockerfile, Dockerfile.*, Containerfile, Containerfile.* and *.dockerfile the dockerfile language and activates', async () => {
+    for (const name of ['Dockerfile', 'Dockerfile.dev', 'Containerfile', 'Containerfile.dev', 'app.dockerfile']) {
       const doc = await vscode.workspace.openTextDocument(workspaceFile(name));
       assert.equal(doc.languageId, 'dockerfile', name);
     }
