@@ -20,8 +20,9 @@ EOF
 COPY --from=build --chmod=0755 --link a /b
 LABEL a="b" c=d
 EXPOSE 80/tcp
-HEALTHCHECK --interval=30s CMD ["true"]
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["true"]
 FROM build
+WORKDIR $APP/sub
 COPY --from=build /a /b
 USER app
 CMD ["x"]
