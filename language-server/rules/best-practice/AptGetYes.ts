@@ -10,8 +10,8 @@ export function aptInstalls(inst: Instruction): string[][] {
   });
 }
 
-/** `apt-get … install` in an instruction's text (global: for findCommand) */
-export const APT_GET_INSTALL = /\bapt-get\b[^&;|\n]*?\binstall\b/g;
+/** `apt-get … install` in an instruction's text, also across continuation lines (global: for findCommand) */
+export const APT_GET_INSTALL = /\bapt-get\b(?:[^&;|\n]|\\\r?\n)*?\binstall\b/g;
 
 const YES = /^-[a-zA-Z]*y[a-zA-Z]*$/;
 const hasYes = (c: string[]): boolean => c.some((w) => YES.test(w) || w === '--yes' || w === '-qq' || w.startsWith('--assume-yes'));
