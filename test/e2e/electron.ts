@@ -3,12 +3,16 @@
  * @vscode/test-electron in a desktop VS Code. Uses BERTH_VSCODE_EXECUTABLE when set,
  * else tries to download VS Code (cached under ~/.cache/berth-e2e/vscode); when none can
  * be had (no network to update.code.visualstudio.com), it says so and exits 0.
- * On Linux a desktop VS Code needs a display: run it under xvfb-run when there is none.
+ * On Linux a desktop VS Code needs a display: with no DISPLAY (nor WAYLAND_DISPLAY) it runs
+ * itself again under `xvfb-run -a`, and without xvfb-run it says so and exits 0, before any
+ * download.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
+import { UNDER_XVFB, displayPlan, findOnPath } from './display';
 import type { SuiteResult } from './suite/index';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -26,7 +30,29 @@ async function desktopVSCode(): Promise<string | undefined> {
   }
 }
 
+/** This script again, under `xvfb-run -a` (a free display number); its exit code. */
+function underXvfb(xvfbRun: string): Promise<number> {
+  console.log(`test:electron: no DISPLAY, running under ${xvfbRun}`);
+  return new Promise((resolve) => {
+    const child = spawn(xvfbRun, ['-a', '-s', '-screen 0 1280x1024x24', process.execPath, __filename, ...process.argv.slice(2)], {
+      stdio: 'inherit', env: { ...process.env, [UNDER_XVFB]: '1' },
+    });
+    child.on('error', (e) => {
+      console.error(`could not start ${xvfbRun}: ${e.message}`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
 async function main(): Promise<number> {
+  const display = displayPlan(process.platform, process.env, findOnPath('xvfb-run', process.env.PATH));
+  if (display.kind === 'skip') {
+    console.log(`test:electron skipped: ${display.reason}.`);
+    console.log('Set DISPLAY, or install xvfb, to run this suite; or use `node test/e2e/run.mjs` (code-server with headless Chromium, no display needed).');
+    return 0;
+  }
+  if (display.kind === 'xvfb') return underXvfb(display.xvfbRun);
   const vscodeExecutablePath = await desktopVSCode();
   if (!vscodeExecutablePath) return 0;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-electron-'));
