@@ -1,7 +1,50 @@
+import type { Model, StageRef } from '../../model/model';
 import type { Finding, Rule } from '../rule';
 
 const IMAGE_REF = /[/:.@]/;
 const NUMBER = /^\d+$/;
+
+/** How the reference is written, for messages: `COPY --from`, `ADD --from`, `RUN --mount=from`. */
+function flagOf(r: StageRef): string {
+  return r.kind === 'mount' ? 'RUN --mount=from' : `${r.inst.name} --from`;
+}
+
+/** Stage index by (lower-case) name, the first stage of a name winning. */
+function namesOf(model: Model): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const s of model.stages) if (s.name !== undefined && !byName.has(s.name)) byName.set(s.name, s.index);
+  return byName;
+}
+
+/** The stages each stage uses: its FROM parent and its --from stages, earlier or later (not in ONBUILD). */
+function stageDeps(model: Model, byName: Map<string, number>): number[][] {
+  const deps: number[][] = model.stages.map((s) => (s.parent !== undefined ? [s.parent] : []));
+  for (const r of model.stageRefs) {
+    if (r.kind === 'from' || r.inst.name === 'ONBUILD') continue;
+    const cur = model.order.get(r.inst)?.stage ?? -1;
+    const t = r.target ?? (NUMBER.test(r.name) ? (r.kind === 'copy' ? Number(r.name) : undefined) : byName.get(r.name.toLowerCase()));
+    if (cur >= 0 && t !== undefined && t < deps.length) deps[cur].push(t);
+  }
+  return deps;
+}
+
+/** Whether stage `to` can be reached from stage `from` over `deps` (an iterative walk, each stage once). */
+function reaches(deps: number[][], from: number, to: number): boolean {
+  const seen = new Uint8Array(deps.length);
+  const stack = [from];
+  seen[from] = 1;
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (s === to) return true;
+    for (const d of deps[s]) {
+      if (!seen[d]) {
+        seen[d] = 1;
+        stack.push(d);
+      }
+    }
+  }
+  return false;
+}
 
 export const CopyFromUnknownStage: Rule = {
   name: 'CopyFromUnknownStage', family: 'best-practice', severity: 'warning',
@@ -9,10 +52,10 @@ export const CopyFromUnknownStage: Rule = {
   check({ model }) {
     const out: Finding[] = [];
     let byName: Map<string, number> | undefined;
+    let deps: number[][] | undefined;
     for (const r of model.stageRefs) {
       if (r.kind === 'from') continue;
       const cur = model.order.get(r.inst)?.stage ?? -1;
-      const what = r.kind === 'mount' ? 'RUN --mount=from' : `${r.inst.name === 'ONBUILD' ? r.inst.sub?.name ?? 'COPY' : r.inst.name} --from`;
       // the model resolves a --from only to this stage or an earlier one
       if (r.target !== undefined) {
         if (r.target === cur) out.push({ ...r.span, message: `--from cannot reference its own stage '${r.name}'` });
@@ -22,24 +65,30 @@ export const CopyFromUnknownStage: Rule = {
       if (NUMBER.test(r.name)) {
         const n = Number(r.name);
         if (r.kind === 'copy' && r.inst.name !== 'ONBUILD' && cur >= 0 && n > cur) {
-          out.push({ ...r.span, message: n < model.stages.length
-            ? `stage ${n} is defined after this stage; ${what} should name an earlier stage (the legacy builder cannot use a later one)`
-            : `there is no stage ${n}: stages are numbered from 0 to ${model.stages.length - 1}` });
+          if (n >= model.stages.length) {
+            out.push({ ...r.span, message: `there is no stage ${n}: stages are numbered from 0 to ${model.stages.length - 1}` });
+            continue;
+          }
+          byName ??= namesOf(model);
+          deps ??= stageDeps(model, byName);
+          out.push({ ...r.span, message: reaches(deps, n, cur)
+            ? `stage ${n} is defined after this stage and depends on it: BuildKit fails with a circular dependency`
+            : `stage ${n} is defined after this stage; ${flagOf(r)} should name an earlier stage (the legacy builder cannot use a later one)` });
         }
         continue;
       }
       // image references (registry/name:tag) are fine; a bare name should be a stage
       if (IMAGE_REF.test(r.name)) continue;
-      if (!byName) {
-        byName = new Map();
-        for (const s of model.stages) if (s.name !== undefined && !byName.has(s.name)) byName.set(s.name, s.index);
-      }
+      byName ??= namesOf(model);
       // BuildKit resolves a later stage too, but fails if the two depend on each other
       const later = byName.get(r.name.toLowerCase());
       if (later !== undefined) {
         // an ONBUILD trigger runs in another build, whose stages are not these
-        if (r.inst.name !== 'ONBUILD' && later > cur) {
-          out.push({ ...r.span, message: `'${r.name}' is defined after this stage; ${what} should name an earlier stage (the legacy builder cannot use a later one)` });
+        if (r.inst.name !== 'ONBUILD' && later > cur && cur >= 0) {
+          deps ??= stageDeps(model, byName);
+          out.push({ ...r.span, message: reaches(deps, later, cur)
+            ? `'${r.name}' is defined after this stage and depends on it: BuildKit fails with a circular dependency`
+            : `'${r.name}' is defined after this stage; ${flagOf(r)} should name an earlier stage (the legacy builder cannot use a later one)` });
         }
         continue;
       }
