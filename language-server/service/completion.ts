@@ -67,8 +67,8 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
   // comments and directives
   const trimmed = linePrefix.trimStart();
   if (trimmed.startsWith('#')) {
-    const first = doc.df.instructions[0];
-    if ((!first || first.start >= offset) && !/=/.test(trimmed)) {
+    if (!inDirectiveZone(doc, pos.line)) return [];
+    if (!/=/.test(trimmed)) {
       const at = lineStart + linePrefix.indexOf('#') + 1;
       const lead = text.slice(at, offset).match(/^\s*/)?.[0].length ?? 0;
       const present = new Set(doc.df.directives.filter((d) => d.start < lineStart).map((d) => d.name));
@@ -77,8 +77,7 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
         insertTextFormat: InsertTextFormat.Snippet, textEdit: { range: mk(at + lead), newText: d.snippet },
       }));
     }
-    if (!first || first.start >= offset) return directiveValueItems(trimmed, offset, mk);
-    return [];
+    return directiveValueItems(trimmed, offset, mk);
   }
   // word being typed
   let ws = offset;
@@ -161,6 +160,21 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
     return flagItems(spec.flags, mk(ws), used);
   }
   return [];
+}
+
+/**
+ * BuildKit reads parser directives only at the top: a line can be one if every line above it
+ * is one (a `#!` first line aside); any other comment, a blank line or an instruction ends them.
+ */
+function inDirectiveZone(doc: ParsedDocument, line: number): boolean {
+  const starts = doc.df.lineStarts;
+  for (let l = 0; l < line; l++) {
+    const t = doc.text.slice(starts[l], l + 1 < starts.length ? starts[l + 1] : doc.text.length).trim();
+    if (l === 0 && t.startsWith('#!')) continue;
+    const m = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*\S/.exec(t);
+    if (!m || !DIRECTIVES.some((d) => d.name === m[1].toLowerCase())) return false;
+  }
+  return true;
 }
 
 /** BuildKit's values of the frontend image for `# syntax=`. */

@@ -123,9 +123,15 @@ describe('completion', () => {
     assert.ok(labels(rules).includes('JSONArgsRecommended'));
     assert.deepEqual((rules[0].textEdit as TextEdit).range.start, { line: 0, character: 40 });
     assert.ok(labels(await complete('# check=experimental=|')).includes('InvalidDefinitionDescription'));
-    // after the first instruction these are plain comments
+    // directives are read only at the top: after an instruction, another comment or a blank line these are plain comments
+    assert.deepEqual(labels(await complete('# syntax=docker/dockerfile:1\n# check=|')), ['skip=', 'error=', 'experimental=']);
+    assert.deepEqual(labels(await complete('#!/usr/bin/env buildctl\n# escape=|')), ['\\', '`']);
     assert.deepEqual(labels(await complete('FROM alpine:3.20\n# syntax=|')), []);
     assert.deepEqual(labels(await complete('FROM alpine:3.20\n# check=skip=|')), []);
+    assert.deepEqual(labels(await complete('# a note\n# syntax=|')), []);
+    assert.deepEqual(labels(await complete('# syntax=docker/dockerfile:1\n\n# check=|')), []);
+    assert.deepEqual(labels(await complete('# a note\n# |')), []);
+    assert.deepEqual(labels(await complete('# syntax=docker/dockerfile:1\n# |')), ['escape', 'check']);
   });
 });
 
