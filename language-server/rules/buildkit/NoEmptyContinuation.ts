@@ -21,7 +21,7 @@ export const NoEmptyContinuation: Rule = {
         if (e < 0) e = t.length;
         if (t.slice(p, e).trim() === '') {
           // point at the first one; delete each with its line break
-          if (edits.length === 0) span = { start: p, end: e };
+          if (edits.length === 0) span = { start: p, end: t.charCodeAt(e - 1) === 13 ? e - 1 : e };
           edits.push({ start: p, end: Math.min(e + 1, t.length), newText: '' });
         }
         p = e + 1;
