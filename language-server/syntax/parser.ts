@@ -68,96 +68,134 @@ function makeToDoc(segs: Seg[]): (i: number) => number {
   };
 }
 
-export function parse(text: string): Dockerfile {
-  const lineStarts = computeLineStarts(text);
-  const n = lineStarts.length;
-  const lineEnd = (i: number): number => {
-    let e = i + 1 < n ? lineStarts[i + 1] - 1 : text.length;
+/**
+ * One parse of one text. A class with a method per step rather than one big function with
+ * closures: V8 optimizes a function after it has run an amount of bytecode that grows with
+ * its size, so small methods get optimized code within the first few documents.
+ */
+class Parser {
+  readonly lineStarts: number[];
+  readonly errors: SyntaxError[] = [];
+  readonly directives: Directive[] = [];
+  readonly comments: Comment[] = [];
+  readonly instructions: Instruction[] = [];
+  escape = '\\';
+  private readonly n: number;
+  private escCode = 92;
+  /** next physical line to read */
+  private i = 0;
+  /** comments directly above the next instruction (BuildKit PrevComment) */
+  private pending: Comment[] = NONE;
+  // parser directives: only in the lines before anything else
+  private dirLine = 0;
+  private dirDone = false;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly text: string) {
+    this.lineStarts = computeLineStarts(text);
+    this.n = this.lineStarts.length;
+  }
+
+  parse(): Dockerfile {
+    while (this.i < this.n) this.line();
+    if (this.instructions.length === 0) {
+      this.errors.push({ start: 0, end: 0, message: 'file with no instructions', code: 'NoInstructions' });
+    }
+    const { text, directives, escape, instructions, comments, errors, lineStarts } = this;
+    return { text, directives, escape, instructions, comments, errors, lineStarts };
+  }
+
+  /** End of physical line i, without its \n or \r\n. */
+  private lineEnd(i: number): number {
+    const { lineStarts, text } = this;
+    let e = i + 1 < this.n ? lineStarts[i + 1] - 1 : text.length;
     if (e > lineStarts[i] && text.charCodeAt(e - 1) === 13) e--;
     return e;
-  };
-  const errors: SyntaxError[] = [];
-  const directives: Directive[] = [];
-  const comments: Comment[] = [];
-  const instructions: Instruction[] = [];
-  let escape = '\\';
-  let escCode = 92;
+  }
 
-  // parser directives
-  let dirLine = 0;
-  let dirDone = false;
-  const seen = new Set<string>();
-  const directiveCheck = (ts: number, end: number): void => {
-    dirLine++;
-    if (dirDone) return;
-    const s = text.slice(ts, end);
-    if (dirLine === 1 && s.startsWith('#!')) return;
+  /** The text line [ts, end) as a parser directive, while directives are still allowed. */
+  private directiveCheck(ts: number, end: number): void {
+    this.dirLine++;
+    if (this.dirDone) return;
+    const s = this.text.slice(ts, end);
+    if (this.dirLine === 1 && s.startsWith('#!')) return;
     const m = DIRECTIVE_RE.exec(s);
     if (!m) {
-      dirDone = true;
+      this.dirDone = true;
       return;
     }
     const name = m[1].toLowerCase();
     if (!ALLOWED_DIRECTIVES.has(name)) {
-      dirDone = true;
+      this.dirDone = true;
       return;
     }
     const value = m[2];
     const vStart = ts + s.lastIndexOf(value);
     const d: Directive = { name, value, start: ts, end, valueSpan: { start: vStart, end: vStart + value.length } };
-    if (seen.has(name)) {
-      errors.push({ start: ts, end, message: `only one ${name} parser directive can be used`, code: 'DuplicateDirective' });
+    if (this.seen.has(name)) {
+      this.errors.push({ start: ts, end, message: `only one ${name} parser directive can be used`, code: 'DuplicateDirective' });
       return;
     }
-    seen.add(name);
+    this.seen.add(name);
     if (name === 'escape') {
       if (value !== '`' && value !== '\\') {
-        errors.push({ start: d.valueSpan.start, end: d.valueSpan.end, message: `invalid escape token '${value}' does not match \` or \\`, code: 'InvalidEscapeToken' });
+        this.errors.push({ start: d.valueSpan.start, end: d.valueSpan.end, message: `invalid escape token '${value}' does not match \` or \\`, code: 'InvalidEscapeToken' });
       } else {
-        escape = value;
-        escCode = value.charCodeAt(0);
+        this.escape = value;
+        this.escCode = value.charCodeAt(0);
       }
     }
-    directives.push(d);
-  };
+    this.directives.push(d);
+  }
 
   /** BuildKit's trimContinuationCharacter: returns the new end, or -1 if no continuation */
-  const trimCont = (start: number, end: number): number => {
+  private trimCont(start: number, end: number): number {
+    const { text } = this;
     let p = end - 1;
     while (p >= start && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p--;
-    if (p >= start && text.charCodeAt(p) === escCode && (p === start || text.charCodeAt(p - 1) !== escCode)) return p;
+    if (p >= start && text.charCodeAt(p) === this.escCode && (p === start || text.charCodeAt(p - 1) !== this.escCode)) return p;
     return -1;
-  };
+  }
 
-  let pending: Comment[] = NONE;
-  let i = 0;
-  while (i < n) {
-    let s = lineStarts[i];
-    const e = lineEnd(i);
+  /** A comment line: `#` at ts, the line ends at e. */
+  private comment(ts: number, e: number): Comment {
+    const a = skipSpace(this.text, ts + 1, e);
+    const c: Comment = { start: ts, end: e, text: this.text.slice(a, trimSpaceEnd(this.text, a, e)) };
+    this.comments.push(c);
+    return c;
+  }
+
+  /** Reads the physical line at `i` and, if it starts an instruction, the rest of it. */
+  private line(): void {
+    const { text } = this;
+    const i = this.i;
+    let s = this.lineStarts[i];
+    const e = this.lineEnd(i);
     if (i === 0 && text.charCodeAt(0) === 0xfeff) s++;
     let ts = s;
     while (ts < e && isSpace(text.charCodeAt(ts))) ts++;
     const isComment = ts < e && text.charCodeAt(ts) === 35;
-    directiveCheck(ts, e);
+    this.directiveCheck(ts, e);
     if (isComment) {
-      const a = skipSpace(text, ts + 1, e);
-      const b = trimSpaceEnd(text, a, e);
-      const c: Comment = { start: ts, end: e, text: text.slice(a, b) };
-      comments.push(c);
-      if (c.text === '') pending = NONE;
-      else pending = add(pending, c);
+      const c = this.comment(ts, e);
+      this.pending = c.text === '' ? NONE : add(this.pending, c);
     }
-    const startLine = i;
-    i++;
+    this.i++;
     const firstEnd = isComment ? ts : e;
-    let cEnd = trimCont(ts, firstEnd);
-    let isEnd = cEnd < 0;
-    if (isEnd) cEnd = firstEnd;
-    if (isEnd && cEnd === ts) {
-      if (!isComment) pending = NONE;
-      continue;
+    const cEnd = this.trimCont(ts, firstEnd);
+    if (cEnd < 0 && firstEnd === ts) {
+      if (!isComment) this.pending = NONE;
+      return;
     }
+    this.instruction(i, ts, e, cEnd < 0 ? firstEnd : cEnd, cEnd >= 0);
+  }
 
+  /**
+   * An instruction whose first line is `startLine`, text from ts to e, its logical part
+   * ending at cEnd; `continued` when that line ends in the escape character.
+   */
+  private instruction(startLine: number, ts: number, e: number, cEnd: number, continued: boolean): void {
+    const { text, lineStarts, n } = this;
     // the segment list is only built for continued instructions
     let segs: Seg[] | undefined;
     const lineSpans: Span[] = [{ start: ts, end: e }];
@@ -165,25 +203,25 @@ export function parse(text: string): Dockerfile {
     let emptyContinuation = false;
     let lastLine = startLine;
     let instrEnd = e;
-    while (!isEnd && i < n) {
+    let isEnd = !continued;
+    while (!isEnd && this.i < n) {
+      const i = this.i++;
       const s2 = lineStarts[i];
-      const e2 = lineEnd(i);
+      const e2 = this.lineEnd(i);
       let t2 = s2;
       while (t2 < e2 && isSpace(text.charCodeAt(t2))) t2++;
-      directiveCheck(t2, e2);
+      this.directiveCheck(t2, e2);
       lastLine = i;
       instrEnd = e2;
-      i++;
       if (t2 < e2 && text.charCodeAt(t2) === 35) {
-        const a2 = skipSpace(text, t2 + 1, e2);
-        comments.push({ start: t2, end: e2, text: text.slice(a2, trimSpaceEnd(text, a2, e2)) });
+        this.comment(t2, e2);
         continue;
       }
       if (t2 === e2) {
         emptyContinuation = true;
         continue;
       }
-      let c2 = trimCont(s2, e2);
+      let c2 = this.trimCont(s2, e2);
       isEnd = c2 < 0;
       if (isEnd) c2 = e2;
       lineSpans.push({ start: s2, end: e2 });
@@ -192,62 +230,69 @@ export function parse(text: string): Dockerfile {
       logical += text.slice(s2, c2);
     }
     const toDoc = segs ? makeToDoc(segs.slice()) : lineToDoc(ts, cEnd - ts);
-    const inst = parseInstruction(logical, 0, logical.length, toDoc, escape, errors);
+    const inst = parseInstruction(logical, 0, logical.length, toDoc, this.escape, this.errors);
     inst.start = ts;
     inst.end = instrEnd;
     inst.startLine = startLine;
     inst.endLine = lastLine;
     inst.emptyContinuation = emptyContinuation;
-    inst.prevComments = pending;
+    inst.prevComments = this.pending;
     inst.lineSpans = lineSpans;
-    pending = NONE;
-
+    this.pending = NONE;
     const hdInst = inst.name === 'ONBUILD' && inst.sub ? inst.sub : inst;
     if (HEREDOC_INSTRUCTIONS.has(hdInst.name) && !hdInst.json && logical.includes('<<')) {
-      for (const h of heredocsFromLine(logical, toDoc)) {
-        const bodyStart = i < n ? lineStarts[i] : text.length;
-        // the body is its lines, each without a trailing \r, joined and ended by \n: one
-        // slice of the text (plus \r\n -> \n where needed) instead of per-line concatenation
-        let content = '';
-        let terminated = false;
-        let bodyLines = 0;
-        while (i < n) {
-          const s3 = lineStarts[i];
-          const e3 = lineEnd(i);
-          i++;
-          lastLine = i - 1;
-          instrEnd = e3;
-          let t3 = s3;
-          if (h.chomp) while (t3 < e3 && text.charCodeAt(t3) === 9) t3++;
-          if (e3 - t3 === h.name.length && text.startsWith(h.name, t3)) {
-            terminated = true;
-            h.terminatorSpan = { start: s3, end: e3 };
-            h.contentSpan = { start: bodyStart, end: Math.max(bodyStart, s3 - 1) };
-            if (bodyLines > 0) content = text.slice(bodyStart, s3);
-            break;
-          }
-          bodyLines++;
-        }
-        if (!terminated && bodyLines > 0) content = text.slice(bodyStart, instrEnd) + '\n';
-        if (content.includes('\r')) content = content.replace(/\r\n/g, '\n');
-        if (!terminated) {
-          h.contentSpan = { start: bodyStart, end: text.length };
-          errors.push({ start: h.nameSpan.start, end: h.nameSpan.end, message: `unterminated heredoc ${h.name}`, code: 'UnterminatedHeredoc' });
-        }
-        h.content = content;
-        h.end = instrEnd;
-        hdInst.heredocs = add(hdInst.heredocs, h);
-      }
+      for (const h of heredocsFromLine(logical, toDoc)) instrEnd = this.heredocBody(hdInst, h, instrEnd);
       inst.end = instrEnd;
-      inst.endLine = lastLine;
+      inst.endLine = Math.max(lastLine, this.i - 1);
     }
     compact(inst);
-    instructions.push(inst);
+    this.instructions.push(inst);
   }
-  if (instructions.length === 0) {
-    errors.push({ start: 0, end: 0, message: 'file with no instructions', code: 'NoInstructions' });
+
+  /**
+   * Reads the body of heredoc `h` of `hdInst` from the next line on, up to its terminator.
+   * `instrEnd` is where the instruction ends so far; returns where it ends after the body.
+   */
+  private heredocBody(hdInst: Instruction, h: Heredoc, instrEnd: number): number {
+    const { text, lineStarts, n } = this;
+    const bodyStart = this.i < n ? lineStarts[this.i] : text.length;
+    // the body is its lines, each without a trailing \r, joined and ended by \n: one
+    // slice of the text (plus \r\n -> \n where needed) instead of per-line concatenation
+    let content = '';
+    let terminated = false;
+    let bodyLines = 0;
+    let bodyEnd = instrEnd;
+    while (this.i < n) {
+      const i = this.i++;
+      const s3 = lineStarts[i];
+      const e3 = this.lineEnd(i);
+      bodyEnd = e3;
+      let t3 = s3;
+      if (h.chomp) while (t3 < e3 && text.charCodeAt(t3) === 9) t3++;
+      if (e3 - t3 === h.name.length && text.startsWith(h.name, t3)) {
+        terminated = true;
+        h.terminatorSpan = { start: s3, end: e3 };
+        h.contentSpan = { start: bodyStart, end: Math.max(bodyStart, s3 - 1) };
+        if (bodyLines > 0) content = text.slice(bodyStart, s3);
+        break;
+      }
+      bodyLines++;
+    }
+    if (!terminated && bodyLines > 0) content = text.slice(bodyStart, bodyEnd) + '\n';
+    if (content.includes('\r')) content = content.replace(/\r\n/g, '\n');
+    if (!terminated) {
+      h.contentSpan = { start: bodyStart, end: text.length };
+      this.errors.push({ start: h.nameSpan.start, end: h.nameSpan.end, message: `unterminated heredoc ${h.name}`, code: 'UnterminatedHeredoc' });
+    }
+    h.content = content;
+    h.end = bodyEnd;
+    hdInst.heredocs = add(hdInst.heredocs, h);
+    return bodyEnd;
   }
-  return { text, directives, escape, instructions, comments, errors, lineStarts };
+}
+
+export function parse(text: string): Dockerfile {
+  return new Parser(text).parse();
 }
 
 /** A word with its document span, built as one object (no span + spread copy). */
