@@ -85,7 +85,7 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
   const word = text.slice(ws, offset);
 
   if (!inst || offset <= inst.keywordSpan.end || (inst.start > offset)) {
-    if (/^\s*[A-Za-z]*$/.test(linePrefix) && !(inst && inst.lineSpans[0].start !== lineStart && inst.start < lineStart && offset > inst.keywordSpan.end)) {
+    if (/^\s*[A-Za-z]*$/.test(linePrefix) && !(inst && inst.start !== lineStart && inst.start < lineStart && offset > inst.keywordSpan.end)) {
       return instructionItems(doc, mk(ws));
     }
   }

@@ -17,7 +17,7 @@ function plan(doc: ParsedDocument, options: FormattingOptions, keepContinuationI
   // default: every line at column 0 (comments, directives, blank lines)
   for (let l = 0; l < n; l++) plans[l] = { indent: '', trim: true };
   for (const inst of df.instructions) {
-    const lastCont = doc.positionAt(inst.lineSpans[inst.lineSpans.length - 1].start).line;
+    const lastCont = doc.positionAt(inst.lastLineStart).line;
     plans[inst.startLine] = { indent: '', trim: true };
     for (let l = inst.startLine + 1; l <= lastCont; l++) {
       const blank = lineText(doc, l).trim() === '';

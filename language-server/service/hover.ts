@@ -48,7 +48,7 @@ export function hover(doc: ParsedDocument, pos: { line: number; character: numbe
   }
   if (t?.kind === 'stage') {
     const s = t.index !== undefined ? doc.model.stages[t.index] : undefined;
-    if (s) return { contents: md(`Build stage **${s.name ?? s.index}** (stage ${s.index})\n\n\`\`\`dockerfile\n${df.text.slice(s.from.start, s.from.lineSpans[0].end)}\n\`\`\``), range: doc.range(t.span) };
+    if (s) return { contents: md(`Build stage **${s.name ?? s.index}** (stage ${s.index})\n\n\`\`\`dockerfile\n${df.text.slice(s.from.start, s.from.firstLineEnd)}\n\`\`\``), range: doc.range(t.span) };
   }
   // a base image: what it resolves to and where to find it
   for (const s of doc.model.stages) {

@@ -90,8 +90,10 @@ export interface Instruction extends Span {
   endLine: number;
   /** true if an empty line sat inside the continuation (NoEmptyContinuation) */
   emptyContinuation: boolean;
-  /** the physical line spans of the instruction, in order (instruction text only, no heredoc bodies) */
-  lineSpans: Span[];
+  /** end of the first physical line (before its line break) */
+  firstLineEnd: number;
+  /** start of the last physical line of the instruction text (heredoc bodies come after it) */
+  lastLineStart: number;
   /** index in `logical` right after the keyword */
   bodyLog: number;
   /** maps an offset in `logical` back to a document offset */

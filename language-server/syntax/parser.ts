@@ -198,7 +198,7 @@ class Parser {
     const { text, lineStarts, n } = this;
     // the segment list is only built for continued instructions
     let segs: Seg[] | undefined;
-    const lineSpans: Span[] = [{ start: ts, end: e }];
+    let lastLineStart = ts;
     let logical = text.slice(ts, cEnd);
     let emptyContinuation = false;
     let lastLine = startLine;
@@ -224,7 +224,7 @@ class Parser {
       let c2 = this.trimCont(s2, e2);
       isEnd = c2 < 0;
       if (isEnd) c2 = e2;
-      lineSpans.push({ start: s2, end: e2 });
+      lastLineStart = s2;
       segs ??= [{ log: 0, doc: ts, len: cEnd - ts }];
       segs.push({ log: logical.length, doc: s2, len: c2 - s2 });
       logical += text.slice(s2, c2);
@@ -237,7 +237,8 @@ class Parser {
     inst.endLine = lastLine;
     inst.emptyContinuation = emptyContinuation;
     inst.prevComments = this.pending;
-    inst.lineSpans = lineSpans;
+    inst.firstLineEnd = e;
+    inst.lastLineStart = lastLineStart;
     this.pending = NONE;
     const hdInst = inst.name === 'ONBUILD' && inst.sub ? inst.sub : inst;
     if (HEREDOC_INSTRUCTIONS.has(hdInst.name) && !hdInst.json && logical.includes('<<')) {
@@ -314,7 +315,6 @@ function compact(inst: Instruction): void {
   if (inst.flags.length > 0) inst.flags = inst.flags.slice();
   if (inst.pairs.length > 0) inst.pairs = inst.pairs.slice();
   if (inst.heredocs.length > 0) inst.heredocs = inst.heredocs.slice();
-  if (inst.lineSpans.length > 1) inst.lineSpans = inst.lineSpans.slice();
   if (inst.prevComments.length > 0) inst.prevComments = inst.prevComments.slice();
   if (inst.sub) compact(inst.sub);
 }
@@ -357,7 +357,7 @@ function parseInstruction(
     keyword, name, keywordSpan: spanOf(toDoc, a, k), flags,
     rest: L.slice(rs, re), restSpan: spanOf(toDoc, rs, re),
     args: NONE, json: false, pairs: NONE, sub: undefined, heredocs: NONE, prevComments: NONE,
-    start: toDoc(a), end: toDoc(b), startLine: 0, endLine: 0, emptyContinuation: false, lineSpans: [],
+    start: toDoc(a), end: toDoc(b), startLine: 0, endLine: 0, emptyContinuation: false, firstLineEnd: 0, lastLineStart: 0,
     logical: L, toDoc, bodyLog: k,
   };
   switch (name) {

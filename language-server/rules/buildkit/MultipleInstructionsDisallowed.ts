@@ -14,7 +14,7 @@ export const MultipleInstructionsDisallowed: Rule = {
         let prev: Instruction | undefined;
         for (const i of s.instructions) {
           if (i.name !== kw) continue;
-          if (prev) out.push({ start: prev.start, end: prev.lineSpans[0].end, message: `Multiple ${kw} instructions should not be used in the same stage because only the last one will be used` });
+          if (prev) out.push({ start: prev.start, end: prev.firstLineEnd, message: `Multiple ${kw} instructions should not be used in the same stage because only the last one will be used` });
           prev = i;
         }
       }

@@ -10,13 +10,11 @@ export const NoEmptyContinuation: Rule = {
       if (!inst.emptyContinuation) continue;
       // the empty lines between the instruction's first and last line (heredoc bodies come
       // after the last line, so their blank lines are never touched)
-      const first = inst.lineSpans[0];
-      const last = inst.lineSpans[inst.lineSpans.length - 1];
-      // the line after the first (first.end is before a \r in a CRLF file)
-      let p = t.indexOf('\n', first.end) + 1;
-      let span = { start: first.start, end: first.end };
+      // the line after the first (firstLineEnd is before a \r in a CRLF file)
+      let p = t.indexOf('\n', inst.firstLineEnd) + 1;
+      let span = { start: inst.start, end: inst.firstLineEnd };
       const edits: Edit[] = [];
-      while (p > 0 && p < last.start) {
+      while (p > 0 && p < inst.lastLineStart) {
         let e = t.indexOf('\n', p);
         if (e < 0) e = t.length;
         if (t.slice(p, e).trim() === '') {
