@@ -115,57 +115,76 @@ export class InstructionOrder {
   }
 }
 
-/** Finds $VAR and ${VAR...} in logical[from, to), honouring the escape char and single quotes. */
-export function scanVars(
-  L: string, from: number, to: number, escape: string,
-  cb: (name: string, start: number, nameStart: number, end: number, modifier: string) => void,
-  singleQuotes = true,
-): void {
-  // most instructions reference nothing: one native search instead of the character loop
-  const first = L.indexOf('$', from);
-  if (first < 0 || first >= to) return;
-  // matching braces of every `${`, in one pass (nested ${a:-${b}} stays linear); there is
-  // no `${` before the first `$`, so the pass starts there
-  let close: Map<number, number> | undefined;
-  const closeOf = (open: number): number => {
-    if (!close) {
-      close = new Map();
+type VarCallback = (name: string, start: number, nameStart: number, end: number, modifier: string) => void;
+
+function isName(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/**
+ * One scan of L[from, to) for variable references: an object with methods rather than
+ * closures made at every call (scanVars runs for every instruction that has a `$`).
+ */
+class VarScanner {
+  /** matching `}` of every `${`, built on the first `${` */
+  private close: Map<number, number> | undefined;
+
+  constructor(
+    private readonly L: string, private readonly from: number, private readonly first: number, private readonly to: number,
+    private readonly cb: VarCallback,
+  ) {}
+
+  /** All braces in one pass (nested ${a:-${b}} stays linear); no `${` before the first `$`. */
+  private closeOf(open: number): number {
+    if (!this.close) {
+      const { L, to } = this;
+      const close = new Map<number, number>();
       const stack: number[] = [];
-      for (let k = first; k < to; k++) {
+      for (let k = this.first; k < to; k++) {
         const ch = L.charCodeAt(k);
-        if (ch === 123 && k > from && L.charCodeAt(k - 1) === 36) stack.push(k);
+        if (ch === 123 && k > this.from && L.charCodeAt(k - 1) === 36) stack.push(k);
         else if (ch === 125 && stack.length > 0) close.set(stack.pop() as number, k);
       }
+      this.close = close;
     }
-    return close.get(open) ?? to;
-  };
-  const isName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    return this.close.get(open) ?? this.to;
+  }
+
   /** a `$` at i: reports the reference, returns the index of the last character it used */
-  const dollar = (i: number): number => {
+  dollar(i: number): number {
+    const { L, to } = this;
     const n = L.charCodeAt(i + 1);
     if (n === 123) {
       let j = i + 2;
       while (j < to && isName(L.charCodeAt(j))) j++;
       if (j === i + 2) return i;
       const nameEnd = j;
-      const k = closeOf(i + 1);
+      const k = this.closeOf(i + 1);
       const end = Math.min(k + 1, to);
-      cb(L.slice(i + 2, nameEnd), i, i + 2, end, modifierAt(L, nameEnd, Math.min(nameEnd + 2, k)));
+      this.cb(L.slice(i + 2, nameEnd), i, i + 2, end, modifierAt(L, nameEnd, Math.min(nameEnd + 2, k)));
       return nameEnd - 1;
     }
     if (isName(n) && !(n >= 48 && n <= 57)) {
       let j = i + 1;
       while (j < to && isName(L.charCodeAt(j))) j++;
-      cb(L.slice(i + 1, j), i, i + 1, j, '');
+      this.cb(L.slice(i + 1, j), i, i + 1, j, '');
       return j - 1;
     }
     return i;
-  };
+  }
+}
+
+/** Finds $VAR and ${VAR...} in logical[from, to), honouring the escape char and single quotes. */
+export function scanVars(L: string, from: number, to: number, escape: string, cb: VarCallback, singleQuotes = true): void {
+  // most instructions reference nothing: one native search instead of the character loop
+  const first = L.indexOf('$', from);
+  if (first < 0 || first >= to) return;
+  const scan = new VarScanner(L, from, first, to, cb);
   // without single quotes and escape characters nothing can hide a `$`: jump from `$` to `$`
   const quote = singleQuotes ? L.indexOf("'", from) : -1;
   const escAt = L.indexOf(escape, from);
   if ((quote < 0 || quote >= to) && (escAt < 0 || escAt >= to)) {
-    for (let i = first; i >= 0 && i < to; i = L.indexOf('$', i + 1)) i = dollar(i);
+    for (let i = first; i >= 0 && i < to; i = L.indexOf('$', i + 1)) i = scan.dollar(i);
     return;
   }
   const esc = escape.charCodeAt(0);
@@ -183,7 +202,7 @@ export function scanVars(
     }
     if (c === 34 && !inSingle) inDouble = !inDouble;
     if (c !== 36 || inSingle) continue;
-    i = dollar(i);
+    i = scan.dollar(i);
   }
 }
 
@@ -403,15 +422,14 @@ export const AFTER_ALL = 0x3fffffff;
 
 /** The definition a reference resolves to, following BuildKit's scoping. */
 export function resolveVar(model: Model, name: string, stage: number, order: number): VarDef | undefined {
-  const before = (d: VarDef): boolean => d.order < order;
   if (stage < 0 || model.stages[stage]?.from.start !== undefined && isFromOrder(model, stage, order)) {
     // FROM and global scope: global ARGs only
     let found: VarDef | undefined;
-    for (const d of model.defsByName.get(name) ?? []) if (d.stage === -1 && before(d)) found = d;
+    for (const d of model.defsByName.get(name) ?? []) if (d.stage === -1 && d.order < order) found = d;
     return found;
   }
   let found: VarDef | undefined;
-  for (const d of model.defsByName.get(name) ?? []) if (d.stage === stage && before(d)) found = d;
+  for (const d of model.defsByName.get(name) ?? []) if (d.stage === stage && d.order < order) found = d;
   if (found) {
     if (found.kind === 'ARG' && found.value === undefined) {
       const g = resolveVar(model, name, -1, AFTER_ALL);
