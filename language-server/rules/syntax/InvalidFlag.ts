@@ -73,8 +73,8 @@ export const InvalidFlag: Rule = {
 
 function checkMount(f: Flag, value: string, text: string, out: Finding[]): void {
   const vs = f.valueSpan as { start: number; end: number };
-  const raw = text.slice(vs.start, vs.end);
-  const simple = raw === value;
+  // offsets in `value` are document offsets from vs.start unless quotes or escapes were dropped
+  const simple = vs.end - vs.start === value.length && text.startsWith(value, vs.start);
   const spanOf = (offset: number, length: number): { start: number; end: number } => (simple ? { start: vs.start + offset, end: vs.start + offset + length } : vs);
   const fields = parseMountFields(value);
   let type = 'bind';

@@ -19,13 +19,17 @@ export function parseMountFields(value: string): MountField[] {
       } else if (value[i] === '"') q = '"';
       i++;
     }
-    const raw = value.slice(start, i);
-    if (raw.length > 0) {
-      const eq = raw.indexOf('=');
-      const key = (eq < 0 ? raw : raw.slice(0, eq)).trim().toLowerCase();
-      let v = eq < 0 ? undefined : raw.slice(eq + 1);
-      if (v !== undefined && v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
-      out.push({ key, value: v, offset: start, length: raw.length });
+    // the field is value[start, i): slices of value only, no copy of the whole field
+    if (i > start) {
+      let eq = value.indexOf('=', start);
+      if (eq >= i) eq = -1;
+      const key = value.slice(start, eq < 0 ? i : eq).trim().toLowerCase();
+      let v: string | undefined;
+      if (eq >= 0) {
+        const quoted = i - eq - 1 >= 2 && value.charCodeAt(eq + 1) === 34 && value.charCodeAt(i - 1) === 34;
+        v = quoted ? value.slice(eq + 2, i - 1) : value.slice(eq + 1, i);
+      }
+      out.push({ key, value: v, offset: start, length: i - start });
     }
     i++;
   }
