@@ -682,6 +682,11 @@ function heredocsFromLine(L: string, toDoc: (i: number) => number): Heredoc[] {
       else if (isSpace(c)) break;
       p++;
     }
+    // only a word that starts with digits and `<<` can be one (HEREDOC_RE): test that
+    // before slicing, since most words of a RUN line are not
+    let d = s;
+    while (d < p && L.charCodeAt(d) >= 48 && L.charCodeAt(d) <= 57) d++;
+    if (L.charCodeAt(d) !== 60 || L.charCodeAt(d + 1) !== 60) continue;
     const raw = L.slice(s, Math.min(p, n));
     const m = HEREDOC_RE.exec(raw);
     if (!m || m[3].length === 0) continue;
