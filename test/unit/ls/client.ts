@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection,
-  PublishDiagnosticsNotification, type Diagnostic, type PublishDiagnosticsParams,
+  PublishDiagnosticsNotification, type Diagnostic, type PublishDiagnosticsParams, type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { SERVER_JS } from './paths';
 
@@ -92,4 +92,14 @@ export class TestClient {
     this.conn.dispose();
     if (this.proc.exitCode === null) this.proc.kill();
   }
+}
+
+/** `text` with the edits applied (edits in LSP positions, applied from the last one back). */
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const off = (p: { line: number; character: number }): number => lines.slice(0, p.line).reduce((a, l) => a + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => off(b.range.start) - off(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, off(e.range.start)) + e.newText + out.slice(off(e.range.end));
+  return out;
 }

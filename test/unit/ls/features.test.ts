@@ -6,7 +6,7 @@ import type {
   Location, MarkupContent, Range, SemanticTokens, SignatureHelp, TextEdit, WorkspaceEdit,
 } from 'vscode-languageserver-protocol';
 import { LocalImagesNotification } from '../../../language-server/protocol';
-import { TestClient } from './client';
+import { applyEdits, TestClient } from './client';
 
 let client: TestClient;
 let n = 0;
@@ -37,15 +37,6 @@ async function complete(textWithCursor: string): Promise<CompletionItem[]> {
   return Array.isArray(r) ? r : r?.items ?? [];
 }
 const labels = (items: CompletionItem[]): string[] => items.map((i) => i.label);
-
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const off = (p: { line: number; character: number }): number => lines.slice(0, p.line).reduce((a, l) => a + l.length + 1, 0) + p.character;
-  const sorted = [...edits].sort((a, b) => off(b.range.start) - off(a.range.start));
-  let out = text;
-  for (const e of sorted) out = out.slice(0, off(e.range.start)) + e.newText + out.slice(off(e.range.end));
-  return out;
-}
 
 describe('completion', () => {
   test('instructions with snippets at the start of a line', async () => {

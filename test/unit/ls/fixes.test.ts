@@ -1,8 +1,8 @@
 /** Quick fixes of the rules over real JSON-RPC: each fix is applied and the resulting text checked. */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver-protocol';
-import { TestClient } from './client';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
+import { applyEdits, TestClient } from './client';
 
 let client: TestClient;
 let n = 0;
@@ -14,15 +14,6 @@ before(async () => {
 after(async () => {
   await client.stop();
 });
-
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const off = (p: { line: number; character: number }): number => lines.slice(0, p.line).reduce((a, l) => a + l.length + 1, 0) + p.character;
-  const sorted = [...edits].sort((a, b) => off(b.range.start) - off(a.range.start));
-  let out = text;
-  for (const e of sorted) out = out.slice(0, off(e.range.start)) + e.newText + out.slice(off(e.range.end));
-  return out;
-}
 
 /** Opens `text`, finds the `code` diagnostic and returns its code actions. */
 async function actionsFor(text: string, code: string): Promise<{ uri: string; d: Diagnostic; actions: CodeAction[] }> {
