@@ -10,6 +10,8 @@
  * prints the median over runs with the [min-max] spread: the machine is shared and noisy.
  * BENCH_IDLE_S=n reads each server's RSS a second time after n seconds without requests.
  * BENCH_STEADY_OPENS=n (default 35) more opens after the measured ones, reported apart.
+ * BENCH_COMPARE=<other build>/language-server/server.js runs that build in rcjsuen's place
+ * (A/B of two builds: e.g. `git worktree add /tmp/old <rev>` and `npx tsc -p .` there).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -223,6 +225,9 @@ async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
   const results: Record<string, Result[]> = {};
   if (process.env.BENCH_ONLY_BERTH) servers.splice(1);
+  // A/B of two builds of our server: another build's server.js in place of rcjsuen's, same flags
+  const other = process.env.BENCH_COMPARE;
+  if (other) servers.splice(1, servers.length - 1, { name: 'BENCH_COMPARE build', cmd: [process.execPath, ...berthArgs, path.resolve(other), '--stdio'] });
   for (let k = 0; k < runs; k++) {
     for (const s of servers) {
       (results[s.name] ??= []).push(await run(s, text, s === berth ? 5_000 : 60_000));
