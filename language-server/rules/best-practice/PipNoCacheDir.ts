@@ -1,3 +1,4 @@
+import { stageAt } from '../../model/model';
 import type { Finding, Rule } from '../rule';
 import { insertAfterCommand, mentions, runCommands, runs } from './shell';
 
@@ -14,8 +15,8 @@ export const PipNoCacheDir: Rule = {
     for (const i of runs(df)) {
       if (!mentions(i, 'pip')) continue;
       if (i.flags.some((f) => f.name === 'mount' && f.value !== undefined && CACHE_MOUNT.test(f.value))) continue;
-      // an ONBUILD trigger is not in the order: take the stage whose span holds it
-      const stage = model.order.get(i)?.stage ?? model.stages.findIndex((s) => s.start <= i.start && i.start < s.end);
+      // an ONBUILD trigger is not in the order: take the stage it is written in
+      const stage = model.order.get(i)?.stage ?? stageAt(model, i.start);
       const envOff = model.defs.some((d) => d.name === 'PIP_NO_CACHE_DIR' && (d.stage === stage || d.stage === -1));
       if (envOff) continue;
       const bad = runCommands(i).some((c) => {
