@@ -69,23 +69,17 @@ export function runs(df: Dockerfile): Instruction[] {
   return out;
 }
 
-export interface CommandAt {
-  /** the match of the pattern (document offsets) */
-  span: Span;
-  /** words of the command from the match to the next && || ; | or end of line */
-  words: string[];
-}
-
 const CONTINUATION = /\\\r?\n/g;
 const WORDS = /\s+/;
 
 /**
  * The first command in the instruction's text that matches `re` (a global regex that
- * starts at the command word, e.g. /\bapk\s+add\b/g) and for which `bad(words)` holds.
+ * starts at the command word, e.g. /\bapk\s+add\b/g) and for which `bad(words)` holds, the
+ * words running from the match to the next && || ; | or end of line; the match's span.
  * Used to point at (and fix) the offending command rather than the first similar one.
  * Returns undefined if none is found in the text (e.g. the match spans a continuation).
  */
-export function findCommand(df: Dockerfile, inst: Instruction, re: RegExp, bad: (words: string[]) => boolean): CommandAt | undefined {
+function findCommand(df: Dockerfile, inst: Instruction, re: RegExp, bad: (words: string[]) => boolean): Span | undefined {
   const text = df.text.slice(inst.start, inst.end);
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -102,7 +96,7 @@ export function findCommand(df: Dockerfile, inst: Instruction, re: RegExp, bad: 
       e++;
     }
     const words = text.slice(m.index, e).replace(CONTINUATION, ' ').trim().split(WORDS);
-    if (bad(words)) return { span: { start: inst.start + m.index, end: inst.start + m.index + m[0].length }, words };
+    if (bad(words)) return { start: inst.start + m.index, end: inst.start + m.index + m[0].length };
   }
   return undefined;
 }
@@ -123,7 +117,6 @@ export function insertAfterCommand(
     re.lastIndex = 0;
     return span;
   }
-  const at = hit.span.end;
-  if (inst.json) return { ...hit.span };
-  return { ...hit.span, fixes: [{ title, edits: [{ start: at, end: at, newText: insert }] }] };
+  if (inst.json) return hit;
+  return { start: hit.start, end: hit.end, fixes: [{ title, edits: [{ start: hit.end, end: hit.end, newText: insert }] }] };
 }
