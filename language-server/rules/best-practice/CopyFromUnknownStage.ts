@@ -61,38 +61,36 @@ export const CopyFromUnknownStage: Rule = {
         if (r.target === cur) out.push({ ...r.span, message: `--from cannot reference its own stage '${r.name}'` });
         continue;
       }
-      // a COPY --from index names a stage of the file (BuildKit fails on an index past the last)
+      let later: number;
+      let what: string;
       if (NUMBER.test(r.name)) {
-        const n = Number(r.name);
-        if (r.kind === 'copy' && r.inst.name !== 'ONBUILD' && cur >= 0 && n > cur) {
-          if (n >= model.stages.length) {
-            out.push({ ...r.span, message: `there is no stage ${n}: stages are numbered from 0 to ${model.stages.length - 1}` });
-            continue;
-          }
-          byName ??= namesOf(model);
-          deps ??= stageDeps(model, byName);
-          out.push({ ...r.span, message: reaches(deps, n, cur)
-            ? `stage ${n} is defined after this stage and depends on it: BuildKit fails with a circular dependency`
-            : `stage ${n} is defined after this stage; ${flagOf(r)} should name an earlier stage (the legacy builder cannot use a later one)` });
+        // a COPY --from index names a stage of the file (BuildKit reads a RUN --mount one as an image)
+        if (r.kind !== 'copy') continue;
+        later = Number(r.name);
+        what = `stage ${later}`;
+      } else {
+        // image references (registry/name:tag) are fine; a bare name should be a stage
+        if (IMAGE_REF.test(r.name)) continue;
+        byName ??= namesOf(model);
+        const hit = byName.get(r.name.toLowerCase());
+        if (hit === undefined) {
+          out.push({ ...r.span, message: `'${r.name}' is not a previously defined stage (if it is an image, give its tag, e.g. ${r.name}:latest)` });
+          continue;
         }
+        later = hit;
+        what = `'${r.name}'`;
+      }
+      // a later stage: an ONBUILD trigger runs in another build, whose stages are not these
+      if (r.inst.name === 'ONBUILD' || cur < 0 || later <= cur) continue;
+      if (later >= model.stages.length) {
+        out.push({ ...r.span, message: `there is no stage ${later}: stages are numbered from 0 to ${model.stages.length - 1}` });
         continue;
       }
-      // image references (registry/name:tag) are fine; a bare name should be a stage
-      if (IMAGE_REF.test(r.name)) continue;
-      byName ??= namesOf(model);
       // BuildKit resolves a later stage too, but fails if the two depend on each other
-      const later = byName.get(r.name.toLowerCase());
-      if (later !== undefined) {
-        // an ONBUILD trigger runs in another build, whose stages are not these
-        if (r.inst.name !== 'ONBUILD' && later > cur && cur >= 0) {
-          deps ??= stageDeps(model, byName);
-          out.push({ ...r.span, message: reaches(deps, later, cur)
-            ? `'${r.name}' is defined after this stage and depends on it: BuildKit fails with a circular dependency`
-            : `'${r.name}' is defined after this stage; ${flagOf(r)} should name an earlier stage (the legacy builder cannot use a later one)` });
-        }
-        continue;
-      }
-      out.push({ ...r.span, message: `'${r.name}' is not a previously defined stage (if it is an image, give its tag, e.g. ${r.name}:latest)` });
+      deps ??= stageDeps(model, byName ??= namesOf(model));
+      out.push({ ...r.span, message: reaches(deps, later, cur)
+        ? `${what} is defined after this stage and depends on it: BuildKit fails with a circular dependency`
+        : `${what} is defined after this stage; ${flagOf(r)} should name an earlier stage (the legacy builder cannot use a later one)` });
     }
     return out;
   },
