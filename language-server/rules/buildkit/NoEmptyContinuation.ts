@@ -9,8 +9,8 @@ export const NoEmptyContinuation: Rule = {
     for (const inst of df.instructions) {
       if (!inst.emptyContinuation) continue;
       // the empty lines between the instruction's first and last line (heredoc bodies come
-      // after the last line, so their blank lines are never touched)
-      // the line after the first (firstLineEnd is before a \r in a CRLF file)
+      // after the last line, so their blank lines are never touched), from the line after
+      // the first: firstLineEnd is before the \r of a CRLF file, so search for the \n
       let p = t.indexOf('\n', inst.firstLineEnd) + 1;
       let span = { start: inst.start, end: inst.firstLineEnd };
       const edits: Edit[] = [];
