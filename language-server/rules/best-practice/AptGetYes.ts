@@ -10,11 +10,12 @@ export function aptInstalls(inst: Instruction): string[][] {
   });
 }
 
-/** `apt-get … install` in an instruction's text, also across continuation lines (global: for findCommand) */
+/** `apt-get … install` in an instruction's text, also across continuation lines (global: insertAfterCommand runs it with exec) */
 export const APT_GET_INSTALL = /\bapt-get\b(?:[^&;|\n]|\\\r?\n)*?\binstall\b/g;
 
 const YES = /^-[a-zA-Z]*y[a-zA-Z]*$/;
-const hasYes = (c: string[]): boolean => c.some((w) => YES.test(w) || w === '--yes' || w === '-qq' || w.startsWith('--assume-yes'));
+const isYes = (w: string): boolean => YES.test(w) || w === '--yes' || w === '-qq' || w.startsWith('--assume-yes');
+const lacksYes = (c: string[]): boolean => !c.some(isYes);
 
 export const AptGetYes: Rule = {
   name: 'AptGetYes', family: 'best-practice', severity: 'warning',
@@ -22,8 +23,8 @@ export const AptGetYes: Rule = {
   check({ df }) {
     const out: Finding[] = [];
     for (const i of runs(df)) {
-      if (aptInstalls(i).some((c) => !hasYes(c))) {
-        const at = insertAfterCommand(df, i, APT_GET_INSTALL, (w) => !hasYes(w), ' -y', 'Add -y to apt-get install');
+      if (aptInstalls(i).some(lacksYes)) {
+        const at = insertAfterCommand(df, i, APT_GET_INSTALL, lacksYes, ' -y', 'Add -y to apt-get install');
         out.push({ ...at, message: 'Use the -y switch to avoid manual input: apt-get -y install <package>' });
       }
     }
