@@ -3,6 +3,7 @@
  * variable references, stage references and heredocs. Pure and built once per parse.
  */
 import type { Dockerfile, Flag, Heredoc, Instruction, Span, Word } from '../syntax/ast';
+import { unquote } from '../syntax/text';
 
 export const BUILTIN_ARGS: Record<string, string> = {
   TARGETPLATFORM: 'platform of the build result, e.g. linux/amd64',
@@ -402,12 +403,6 @@ class ModelBuilder {
       this.stageRefs.push({ name: m[2], span: { start: s, end: s + m[2].length }, inst: this.inst, kind: 'mount', target: this.stageByName(m[2]) });
     }
   }
-}
-
-/** A value without one pair of matching surrounding quotes. */
-function unquote(value: string): string {
-  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) return value.slice(1, -1);
-  return value;
 }
 
 export function buildModel(df: Dockerfile): Model {

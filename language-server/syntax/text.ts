@@ -60,3 +60,9 @@ export function trimSpaceEnd(s: string, start: number, end: number): number {
   while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
   return end;
 }
+
+/** A value without one pair of matching surrounding quotes. */
+export function unquote(value: string): string {
+  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) return value.slice(1, -1);
+  return value;
+}

@@ -1,4 +1,5 @@
 import type { Instruction, Span } from '../../syntax/ast';
+import { unquote } from '../../syntax/text';
 import { suggest, type Finding, type Rule } from '../rule';
 
 const PORT = /^\d+$/;
@@ -51,7 +52,7 @@ function exposeProblem(raw: string): { message: string; protoAt?: number } | und
 /** What is wrong with a STOPSIGNAL value, or undefined if BuildKit accepts it. */
 function signalProblem(raw: string): string | undefined {
   if (raw.includes('$')) return undefined;
-  const v = raw.length >= 2 && (raw[0] === '"' || raw[0] === "'") && raw.endsWith(raw[0]) ? raw.slice(1, -1) : raw;
+  const v = unquote(raw);
   if (SIGNAL_NUMBER.test(v)) return Number(v) === 0 ? `Invalid STOPSIGNAL '${raw}': 0 is not a signal` : undefined;
   const up = v.toUpperCase();
   const name = up.startsWith('SIG') ? up.slice(3) : up;
