@@ -230,6 +230,11 @@ function flagValue(inst: Instruction, name: string): Flag | undefined {
   return undefined;
 }
 
+/** a stage index (`COPY --from=1`) */
+const DIGITS = /^\d+$/;
+/** the from= field of a --mount value */
+const MOUNT_FROM = /(^|,)from=([^,]*)/;
+
 /**
  * Builds the model in one walk over the instructions. A class with one small method per
  * concern rather than one big function: V8 optimizes a function after it has run an amount
@@ -298,7 +303,7 @@ class ModelBuilder {
   private stageByName(name: string): number | undefined {
     const hit = this.names.get(name.toLowerCase());
     if (hit !== undefined) return hit;
-    if (/^\d+$/.test(name)) {
+    if (DIGITS.test(name)) {
       const i = Number(name);
       if (i < this.stages.length) return i;
     }
@@ -319,7 +324,7 @@ class ModelBuilder {
     }
     if (a[0]) {
       const p = this.stageByName(a[0].value);
-      if (p !== undefined && !/^\d+$/.test(a[0].value)) {
+      if (p !== undefined && !DIGITS.test(a[0].value)) {
         st.parent = p;
         this.stageRefs.push({ name: a[0].value, span: a[0], inst, kind: 'from', target: p });
       }
@@ -395,7 +400,7 @@ class ModelBuilder {
   private addMountFroms(eff: Instruction): void {
     for (const f of eff.flags) {
       if (f.name !== 'mount' || f.value === undefined || !f.valueSpan) continue;
-      const m = /(^|,)from=([^,]*)/.exec(f.value);
+      const m = MOUNT_FROM.exec(f.value);
       if (!m || m[2].includes('$')) continue;
       const raw = this.text.slice(f.valueSpan.start, f.valueSpan.end);
       const at = raw.indexOf('from=' + m[2]);
