@@ -6,7 +6,7 @@ export function aptInstalls(inst: Instruction): string[][] {
   if (!mentions(inst, 'apt-get')) return [];
   return runCommands(inst).filter((c) => {
     const k = c.indexOf('apt-get');
-    return k >= 0 && c.slice(k + 1).includes('install');
+    return k >= 0 && c.indexOf('install', k + 1) > k;
   });
 }
 
