@@ -1,14 +1,10 @@
-import type { Model, StageRef } from '../../model/model';
+import type { Model } from '../../model/model';
 import type { Finding, Rule } from '../rule';
 
 const IMAGE_REF = /[/:.@]/;
 const NUMBER = /^\d+$/;
 
 /** How the reference is written, for messages: `COPY --from`, `ADD --from`, `RUN --mount=from`. */
-function flagOf(r: StageRef): string {
-  return r.kind === 'mount' ? 'RUN --mount=from' : `${r.inst.name} --from`;
-}
-
 /** Stage index by (lower-case) name, the first stage of a name winning. */
 function namesOf(model: Model): Map<string, number> {
   const byName = new Map<string, number>();
@@ -88,9 +84,12 @@ export const CopyFromUnknownStage: Rule = {
       }
       // BuildKit resolves a later stage too, but fails if the two depend on each other
       deps ??= stageDeps(model, byName ??= namesOf(model));
-      out.push({ ...r.span, message: reaches(deps, later, cur)
-        ? `${what} is defined after this stage and depends on it: BuildKit fails with a circular dependency`
-        : `${what} is defined after this stage; ${flagOf(r)} should name an earlier stage (the legacy builder cannot use a later one)` });
+      if (reaches(deps, later, cur)) {
+        out.push({ ...r.span, message: `${what} is defined after this stage and depends on it: BuildKit fails with a circular dependency` });
+      } else if (r.kind === 'copy') {
+        // only BuildKit runs RUN --mount, so a later mount source is fine; COPY also runs on the legacy builder
+        out.push({ ...r.span, message: `${what} is defined after this stage; ${r.inst.name} --from should name an earlier stage (the legacy builder cannot use a later one)` });
+      }
     }
     return out;
   },
