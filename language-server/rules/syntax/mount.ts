@@ -12,8 +12,12 @@ export function parseMountFields(value: string): MountField[] {
   let i = 0;
   while (i <= value.length) {
     const start = i;
+    // the first `=` of the field, found on the same walk (a search of the rest of the value
+    // per field would be quadratic in a long value of fields without `=`)
+    let eq = -1;
     let q = '';
     while (i < value.length && (q || value[i] !== ',')) {
+      if (eq < 0 && value[i] === '=') eq = i;
       if (q) {
         if (value[i] === q) q = '';
       } else if (value[i] === '"') q = '"';
@@ -21,8 +25,6 @@ export function parseMountFields(value: string): MountField[] {
     }
     // the field is value[start, i): slices of value only, no copy of the whole field
     if (i > start) {
-      let eq = value.indexOf('=', start);
-      if (eq >= i) eq = -1;
       const key = value.slice(start, eq < 0 ? i : eq).trim().toLowerCase();
       let v: string | undefined;
       if (eq >= 0) {
