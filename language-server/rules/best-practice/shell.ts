@@ -97,6 +97,9 @@ function findCommand(df: Dockerfile, inst: Instruction, re: RegExp, bad: (words:
     }
     const words = text.slice(m.index, e).replace(CONTINUATION, ' ').trim().split(WORDS);
     if (bad(words)) return { start: inst.start + m.index, end: inst.start + m.index + m[0].length };
+    // one look per command: another match inside the same command would scan (and split) the
+    // same tail again, quadratic in a long command full of matches
+    re.lastIndex = e;
   }
   return undefined;
 }
