@@ -451,6 +451,50 @@ function isFromOrder(model: Model, stage: number, order: number): boolean {
   return model.order.get(from)?.order === order;
 }
 
+/**
+ * How many of a stage's definitions, and of the global ones, a "did you mean" looks at: the
+ * nearest ones, so that a file with thousands of definitions and references stays linear.
+ */
+export const SUGGEST_CANDIDATES = 256;
+
+/**
+ * Names of the ARG/ENV definitions a reference in `stage` at `order` can see: the stage's
+ * earlier ones, then the global ones, each nearest first and at most SUGGEST_CANDIDATES: the
+ * candidates for a "did you mean". `byStage` is definitionsByStage(model).
+ */
+export function visibleNames(byStage: Map<number, VarDef[]>, stage: number, order: number): string[] {
+  const out: string[] = [];
+  const own = stage >= 0 ? byStage.get(stage) ?? [] : [];
+  // the stage's definitions before `order` (they are in document order)
+  let lo = 0;
+  let hi = own.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (own[mid].order < order) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo - 1; k >= 0 && out.length < SUGGEST_CANDIDATES; k--) out.push(own[k].name);
+  const globals = byStage.get(-1) ?? [];
+  let taken = 0;
+  for (let k = globals.length - 1; k >= 0 && taken < SUGGEST_CANDIDATES; k--) {
+    if (globals[k].order >= order) continue;
+    out.push(globals[k].name);
+    taken++;
+  }
+  return out;
+}
+
+/** The model's definitions grouped by stage (-1: global), each list in document order. */
+export function definitionsByStage(model: Model): Map<number, VarDef[]> {
+  const byStage = new Map<number, VarDef[]>();
+  for (const d of model.defs) {
+    const list = byStage.get(d.stage);
+    if (list) list.push(d);
+    else byStage.set(d.stage, [d]);
+  }
+  return byStage;
+}
+
 /** Whether a name is known in scope even without a definition in this file. */
 export function isImplicitlyDefined(model: Model, name: string, stage: number, order: number): boolean {
   if (PROXY_ARGS.includes(name)) return true;

@@ -1,4 +1,4 @@
-import { isImplicitlyDefined, resolveVar, type Model } from '../../model/model';
+import { definitionsByStage, isImplicitlyDefined, resolveVar, visibleNames, type Model, type VarDef } from '../../model/model';
 import { buildkitUrl, suggest, type Finding, type Rule } from '../rule';
 
 /** The stage's base is fully known (scratch or a chain of local stages ending in scratch). */
@@ -14,11 +14,12 @@ export const UndefinedVar: Rule = {
   description: 'Variables should be defined before their use', url: buildkitUrl('UndefinedVar'),
   check({ model }) {
     const out: Finding[] = [];
+    let byStage: Map<number, VarDef[]> | undefined;
     for (const r of model.refs) {
       if (!r.expanded || r.stage < 0 || r.inst.name === 'FROM' || r.modifier !== '') continue;
       if (resolveVar(model, r.name, r.stage, r.order) || isImplicitlyDefined(model, r.name, r.stage, r.order)) continue;
-      const visible = model.defs.filter((d) => (d.stage === r.stage || d.stage === -1) && d.order < r.order).map((d) => d.name);
-      const s = suggest(r.name, visible);
+      byStage ??= definitionsByStage(model);
+      const s = suggest(r.name, visibleNames(byStage, r.stage, r.order));
       // the base image's environment is unknown offline: only report what is certainly wrong
       if (!s && !baseKnown(model, r.stage)) continue;
       const message = `Usage of undefined variable '$${r.name}'` + (s ? ` (did you mean $${s}?)` : '');

@@ -58,6 +58,21 @@ describe('BuildKit checks (source "buildkit", code = check name)', () => {
     });
   }
 
+  test('"did you mean" in files with hundreds of definitions: the stage\'s nearest ones and the global ones', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => `ARG X${i}=x`);
+    const text = ['ARG BASE_VERSION=1', 'ARG IMAGE_TAG=3', 'FROM debian:12', 'ARG COMPONENT_VERSION=2', ...many, 'WORKDIR /$X29X', 'WORKDIR /$BASE_VERSON', 'WORKDIR /$COMPONENT_VERSON', 'FROM alpine:${IMAGE_TAGG}', ''].join('\n');
+    const ds = (await open(text)).filter((d) => d.code === 'UndefinedVar' || d.code === 'UndefinedArgInFrom');
+    ds.sort((a, b) => a.range.start.line - b.range.start.line);
+    assert.deepEqual(ds.map((d) => d.message), [
+      // X29X is one edit from X290..X299: the nearest definition wins
+      "Usage of undefined variable '$X29X' (did you mean $X299?)",
+      // a global ARG, past the stage's own nearest 256
+      "Usage of undefined variable '$BASE_VERSON' (did you mean $BASE_VERSION?)",
+      // COMPONENT_VERSION is the stage's first definition, more than 256 back: no longer a candidate
+      "FROM argument 'IMAGE_TAGG' is not declared (did you mean IMAGE_TAG?)",
+    ]);
+  });
+
   test('InvalidDefinitionDescription is experimental: off by default, on with check=experimental', async () => {
     const text = '# a comment\nFROM alpine:3.20 AS base\n';
     assert.ok(!codes(await open(text)).includes('InvalidDefinitionDescription'));
