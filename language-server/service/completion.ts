@@ -67,7 +67,7 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
   // comments and directives
   const trimmed = linePrefix.trimStart();
   if (trimmed.startsWith('#')) {
-    if (!inDirectiveZone(doc, pos.line)) return [];
+    if (pos.line > doc.df.directiveEnd) return [];
     if (!/=/.test(trimmed)) {
       const at = lineStart + linePrefix.indexOf('#') + 1;
       const lead = text.slice(at, offset).match(/^\s*/)?.[0].length ?? 0;
@@ -160,21 +160,6 @@ export function complete(doc: ParsedDocument, pos: { line: number; character: nu
     return flagItems(spec.flags, mk(ws), used);
   }
   return [];
-}
-
-/**
- * BuildKit reads parser directives only at the top: a line can be one if every line above it
- * is one (a `#!` first line aside); any other comment, a blank line or an instruction ends them.
- */
-function inDirectiveZone(doc: ParsedDocument, line: number): boolean {
-  const starts = doc.df.lineStarts;
-  for (let l = 0; l < line; l++) {
-    const t = doc.text.slice(starts[l], l + 1 < starts.length ? starts[l + 1] : doc.text.length).trim();
-    if (l === 0 && t.startsWith('#!')) continue;
-    const m = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*\S/.exec(t);
-    if (!m || !DIRECTIVES.some((d) => d.name === m[1].toLowerCase())) return false;
-  }
-  return true;
 }
 
 /** BuildKit's values of the frontend image for `# syntax=`. */

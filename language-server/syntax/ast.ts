@@ -115,4 +115,6 @@ export interface Dockerfile {
   comments: Comment[];
   errors: SyntaxError[];
   lineStarts: number[];
+  /** the first line that is not a parser directive (nor a `#!` first line): BuildKit reads directives only above it */
+  directiveEnd: number;
 }

@@ -89,6 +89,8 @@ class Parser {
   // parser directives: only in the lines before anything else
   private dirLine = 0;
   private dirDone = false;
+  /** the line that ended the directives (all lines are directives until one is not) */
+  private directiveEnd = -1;
   private readonly seen = new Set<string>();
 
   constructor(private readonly text: string) {
@@ -102,7 +104,8 @@ class Parser {
       this.errors.push({ start: 0, end: 0, message: 'file with no instructions', code: 'NoInstructions' });
     }
     const { text, directives, escape, instructions, comments, errors, lineStarts } = this;
-    return { text, directives, escape, instructions, comments, errors, lineStarts };
+    const directiveEnd = this.directiveEnd < 0 ? this.n : this.directiveEnd;
+    return { text, directives, escape, instructions, comments, errors, lineStarts, directiveEnd };
   }
 
   /** End of physical line i, without its \n or \r\n. */
@@ -120,13 +123,11 @@ class Parser {
     const s = this.text.slice(ts, end);
     if (this.dirLine === 1 && s.startsWith('#!')) return;
     const m = DIRECTIVE_RE.exec(s);
-    if (!m) {
+    const name = m?.[1].toLowerCase();
+    if (!m || !name || !ALLOWED_DIRECTIVES.has(name)) {
+      // lines reach here in order until this first non-directive (heredoc bodies come later)
       this.dirDone = true;
-      return;
-    }
-    const name = m[1].toLowerCase();
-    if (!ALLOWED_DIRECTIVES.has(name)) {
-      this.dirDone = true;
+      this.directiveEnd = this.dirLine - 1;
       return;
     }
     const value = m[2];

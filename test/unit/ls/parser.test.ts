@@ -7,6 +7,16 @@ import { LanguageService } from '../../../language-server/service/service';
 
 const slice = (text: string, s: { start: number; end: number }): string => text.slice(s.start, s.end);
 
+test('directiveEnd: the first line that is not a parser directive', () => {
+  assert.equal(parse('#!/bin/x\n# syntax=a\n# check=skip=A\nFROM a\n').directiveEnd, 3);
+  // a duplicate is an error but still a directive line; a blank line, another comment or an unknown name ends them
+  assert.equal(parse('# syntax=a\n# syntax=b\n\n# escape=`\nFROM a\n').directiveEnd, 2);
+  assert.equal(parse('# note\n# syntax=a\nFROM a\n').directiveEnd, 0);
+  assert.equal(parse('# foo=bar\nFROM a\n').directiveEnd, 0);
+  // a file of directives only: all its lines (the last, empty one ends them)
+  assert.equal(parse('# syntax=a').directiveEnd, 1);
+});
+
 test('heredoc: body, expansion and the next instruction', () => {
   const t = 'FROM alpine\nRUN <<EOF\necho $HOME\nEOF\nRUN true\n';
   const df = parse(t);
