@@ -49,6 +49,8 @@ interface Result {
 }
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+/** opens after the 15 measured ones, reported apart */
+const STEADY_OPENS = Number(process.env.BENCH_STEADY_OPENS ?? 35);
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -161,9 +163,8 @@ async function run(server: Server, text: string, budgetMs: number): Promise<Resu
   }
   res.cpu.open = (cpuMs(pid) - c0) / res.openToDiagnostics.length;
   // then more opens, reported apart: how fast a server is once its JIT has settled
-  const steady = Number(process.env.BENCH_STEADY_OPENS ?? 35);
   const st0 = now();
-  for (let k = 0; k < steady && (k < 5 || now() - st0 < budgetMs); k++) {
+  for (let k = 0; k < STEADY_OPENS && (k < 5 || now() - st0 < budgetMs); k++) {
     const uri = `file:///bench/steady-${k}/Dockerfile`;
     res.steadyOpens.push(await openOnce(uri));
     await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
@@ -244,13 +245,13 @@ async function main(): Promise<void> {
   };
   console.log(`2,000-line Dockerfile, ${text.length} bytes; columns: ${servers.map((s) => s.name).join(' | ')} | ratio (them/us)`);
   console.log(`node flags: berth [${berthArgs.join(' ')}]${servers.length > 1 ? `, rcjsuen [${theirArgs.join(' ')}]` : ''}; ${runs} run(s) per server, alternating: median over runs [min-max]`);
-  console.log(`(didOpen: one cold open, then ${process.env.BENCH_WARMUP_OPENS ?? 10} unmeasured opens, then up to 15 measured, then up to ${process.env.BENCH_STEADY_OPENS ?? 35} more reported apart; completion and tokens on the cold-opened document)`);
+  console.log(`(didOpen: one cold open, then ${process.env.BENCH_WARMUP_OPENS ?? 10} unmeasured opens, then up to 15 measured, then up to ${STEADY_OPENS} more reported apart; completion and tokens on the cold-opened document)`);
   row('initialize round trip (ms)', (r) => r.initialize, undefined, 'ms');
   row('didOpen -> diagnostics (ms, cold first)', (r) => r.coldOpen, 30, 'ms');
   row('didOpen -> diagnostics (ms, median)', (r) => median(r.openToDiagnostics), 30, 'ms');
   row('didOpen -> diagnostics (ms, p95)', (r) => percentile(r.openToDiagnostics, 95), 30, 'ms');
   row('didOpen -> diagnostics (ms, best)', (r) => Math.min(...r.openToDiagnostics), 30, 'ms');
-  if (Number(process.env.BENCH_STEADY_OPENS ?? 35) > 0) row('didOpen, the next opens (ms, median)', (r) => median(r.steadyOpens), 30, 'ms');
+  if (STEADY_OPENS > 0) row('didOpen, the next opens (ms, median)', (r) => median(r.steadyOpens), 30, 'ms');
   row('completion p50 (ms)', (r) => percentile(r.completion, 50), 5, 'ms');
   row('completion p95 (ms)', (r) => percentile(r.completion, 95), 5, 'ms');
   row('semanticTokens/full (ms, median)', (r) => median(r.semanticTokens), 20, 'ms');
