@@ -3,9 +3,8 @@
 //! docker: 125 engine error, 126 cannot exec, 127 not found, otherwise the container's.
 //! This file holds the argument structs and the dispatch; the verbs live in the
 //! submodules (run, exec, lifecycle verbs, and the read-only ps/inspect/logs).
-use crate::container::options;
-use crate::container::record::{self, ContainerDir, Record};
 use crate::GlobalOpts;
+use berth_engine::{options, Engine, EngineError};
 
 mod exec;
 mod lifecycle;
@@ -145,6 +144,9 @@ pub struct RunArgs {
     security_opt: Vec<String>,
     #[arg(long)]
     entrypoint: Option<String>,
+    /// json-file log options: max-size=SIZE (-1: no limit), max-file=N.
+    #[arg(long)]
+    log_opt: Vec<String>,
     /// IMAGE [COMMAND [ARG...]]
     #[arg(required = true, trailing_var_arg = true, value_name = "IMAGE [CMD]")]
     image_and_cmd: Vec<String>,
@@ -174,69 +176,95 @@ fn fail<T>(code: i32, msg: impl Into<String>) -> std::result::Result<T, Exit> {
     Err(Exit(code, msg.into()))
 }
 
-fn engine(e: anyhow::Error) -> Exit {
-    Exit(125, format!("{e:#}"))
+/// An engine error as docker's client reports it: 125, or 126/127 when the command
+/// cannot run.
+fn engine(e: EngineError) -> Exit {
+    Exit(e.exit_code(), e.to_string())
 }
 
 type Outcome = std::result::Result<i32, Exit>;
 
 /// Runs one container subcommand; returns the process exit code (docker's conventions).
 pub fn run(global: &GlobalOpts, command: ContainerCommand) -> i32 {
+    let eng = Engine::open(&global.root);
     let r: Outcome = match command {
-        ContainerCommand::Run(a) => run_cmd(global, *a),
+        ContainerCommand::Run(a) => run_cmd(&eng, *a),
         ContainerCommand::Ps {
             all,
             quiet,
             no_trunc,
-        } => ps(global, all, quiet, no_trunc).map_err(engine),
+        } => ps(&eng, all, quiet, no_trunc).map_err(engine),
         ContainerCommand::Logs {
             follow,
             timestamps,
             tail,
             container,
-        } => logs(global, &container, follow, timestamps, &tail),
-        ContainerCommand::Exec(a) => exec(global, a),
-        ContainerCommand::Start { containers } => each(global, &containers, start_one),
+        } => logs(&eng, &container, follow, timestamps, &tail),
+        ContainerCommand::Exec(a) => exec(&eng, a),
+        ContainerCommand::Start { containers } => each(&eng, &containers, start_one),
         ContainerCommand::Stop { time, containers } => {
-            each(global, &containers, |g, c| stop_one(g, c, time))
+            each(&eng, &containers, |e, c| stop_one(e, c, time))
         }
         ContainerCommand::Kill { signal, containers } => match options::parse_signal(&signal) {
-            Ok(sig) => each(global, &containers, |g, c| kill_one(g, c, sig)),
+            Ok(sig) => each(&eng, &containers, |e, c| kill_one(e, c, sig)),
             Err(e) => fail(125, e.to_string()),
         },
         ContainerCommand::Rm { force, containers } => {
-            each(global, &containers, |g, c| rm_one(g, c, force))
+            each(&eng, &containers, |e, c| rm_one(e, c, force))
         }
         ContainerCommand::Inspect { format, containers } => {
-            inspect(global, &containers, format.as_deref())
+            inspect(&eng, &containers, format.as_deref())
         }
-        ContainerCommand::Wait { containers } => each(global, &containers, wait_one),
+        ContainerCommand::Wait { containers } => each(&eng, &containers, wait_one),
     };
     match r {
         Ok(code) => code,
         Err(Exit(code, msg)) => {
-            eprintln!("berth: {}", msg.replace('\n', " "));
+            eprintln!("berth: {}", one_line(&msg));
             code
         }
     }
 }
 
+/// An error message on one line, and not a screenful: an over-long one keeps its start
+/// and its end.
+fn one_line(msg: &str) -> String {
+    const MAX: usize = 1000;
+    let flat = msg.replace('\n', " ");
+    if flat.chars().count() <= MAX {
+        return flat;
+    }
+    let head: String = flat.chars().take(MAX / 2).collect();
+    let tail: String = flat
+        .chars()
+        .rev()
+        .take(MAX / 2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{head} … {tail}")
+}
+
 /// Applies a verb to each named container; docker goes on after a failure and exits 1.
-fn each(
-    global: &GlobalOpts,
-    names: &[String],
-    f: impl Fn(&GlobalOpts, &str) -> Outcome,
-) -> Outcome {
+fn each(eng: &Engine, names: &[String], f: impl Fn(&Engine, &str) -> Outcome) -> Outcome {
     let mut code = 0;
     for n in names {
-        if let Err(Exit(_, msg)) = f(global, n) {
-            eprintln!("berth: {}", msg.replace('\n', " "));
+        if let Err(Exit(_, msg)) = f(eng, n) {
+            eprintln!("berth: {}", one_line(&msg));
             code = 1;
         }
     }
     Ok(code)
 }
 
-fn find(global: &GlobalOpts, key: &str) -> std::result::Result<(ContainerDir, Record), Exit> {
-    record::find(&global.root, key).map_err(|e| Exit(1, e.to_string()))
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_messages_are_cut_in_the_middle() {
+        let long = format!("start {} end", "x".repeat(20_000));
+        let s = super::one_line(&long);
+        assert!(s.len() < 1100 && s.starts_with("start ") && s.ends_with(" end"));
+        assert_eq!(super::one_line("a\nb"), "a b");
+    }
 }

@@ -1,10 +1,7 @@
 //! `berth`: the engine's command line. Flags and environment are read here, once, into
 //! `GlobalOpts`; the subcommands live in one module per family.
-mod container;
 mod container_cmds;
 mod image_cmds;
-mod sealed;
-mod shim;
 mod tty;
 
 use clap::{Parser, Subcommand};
@@ -54,18 +51,56 @@ struct ShimCli {
 
 #[derive(Subcommand)]
 enum ShimCommand {
+    // Must match berth_engine::shim::SHIM_COMMAND and shim_args.
     #[command(name = "__shim")]
-    Shim(shim::ShimArgs),
+    Shim(ShimArgs),
+}
+
+/// The shim's flags, as `berth_engine::shim::shim_args` writes them.
+#[derive(clap::Args, Debug)]
+struct ShimArgs {
+    id: String,
+    #[arg(long)]
+    attach_stdin: bool,
+    #[arg(long)]
+    attach_output: bool,
+    #[arg(long)]
+    status_fd: Option<i32>,
+    #[arg(long)]
+    winch_fd: Option<i32>,
+    /// ROWSxCOLS.
+    #[arg(long, value_parser = parse_console)]
+    console: Option<(u16, u16)>,
+}
+
+fn parse_console(s: &str) -> std::result::Result<(u16, u16), String> {
+    let (r, c) = s.split_once('x').ok_or("expected ROWSxCOLS")?;
+    Ok((
+        r.parse().map_err(|_| "bad rows")?,
+        c.parse().map_err(|_| "bad columns")?,
+    ))
 }
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == "--root") && args.get(3).is_some_and(|a| a == "__shim") {
+    if args.get(1).is_some_and(|a| a == "--root")
+        && args
+            .get(3)
+            .is_some_and(|a| a == berth_engine::shim::SHIM_COMMAND)
+    {
         let ShimCli {
             root,
             shim: ShimCommand::Shim(a),
         } = parse_or_exit(&args);
-        std::process::exit(shim::main(&root, a));
+        let opts = berth_engine::shim::ShimOptions {
+            id: a.id,
+            attach_stdin: a.attach_stdin,
+            attach_output: a.attach_output,
+            status_fd: a.status_fd,
+            winch_fd: a.winch_fd,
+            console: a.console,
+        };
+        std::process::exit(berth_engine::shim::main(&root, opts));
     }
     let cli: Cli = parse_or_exit(&args);
     let code = match cli.command {
@@ -96,5 +131,33 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
         super::ShimCli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_shim_command_line_the_engine_writes_parses_here() {
+        use clap::Parser;
+        let attach = berth_engine::Attach {
+            stdin: true,
+            output: true,
+            winch: Some(9),
+            console: Some((24, 80)),
+        };
+        let mut argv: Vec<std::ffi::OsString> = vec!["berth".into()];
+        argv.extend(berth_engine::shim::shim_args(
+            std::path::Path::new("/r"),
+            "abc",
+            &attach,
+        ));
+        let super::ShimCli {
+            root,
+            shim: super::ShimCommand::Shim(a),
+        } = super::ShimCli::try_parse_from(argv).unwrap();
+        assert_eq!(root, std::path::PathBuf::from("/r"));
+        assert_eq!(a.id, "abc");
+        assert!(a.attach_stdin && a.attach_output);
+        assert_eq!(
+            (a.status_fd, a.winch_fd, a.console),
+            (Some(3), Some(4), Some((24, 80)))
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The caller's terminal: raw mode for `-t`, restored on drop; window sizes.
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 
 pub struct RawMode {
     saved: Option<nix::sys::termios::Termios>,
@@ -35,22 +35,4 @@ pub fn is_tty(fd: i32) -> bool {
     unsafe { libc::isatty(fd) == 1 }
 }
 
-/// The size (rows, columns) of the terminal on `fd`, if it is one.
-pub fn winsize(fd: i32) -> Option<(u16, u16)> {
-    // SAFETY: winsize is plain data; TIOCGWINSZ fills it.
-    unsafe {
-        let mut ws: libc::winsize = std::mem::zeroed();
-        (libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) == 0).then_some((ws.ws_row, ws.ws_col))
-    }
-}
-
-/// Copies the window size of `from` (a terminal) to `to` (a pty master).
-pub fn copy_winsize(from: i32, to: &impl AsRawFd) {
-    // SAFETY: winsize is plain data; both ioctls take a pointer to it.
-    unsafe {
-        let mut ws: libc::winsize = std::mem::zeroed();
-        if libc::ioctl(from, libc::TIOCGWINSZ, &mut ws) == 0 {
-            libc::ioctl(to.as_raw_fd(), libc::TIOCSWINSZ, &ws);
-        }
-    }
-}
+pub use berth_engine::tty::{copy_winsize, winsize};

@@ -1,35 +1,21 @@
 //! exec: a new process in a running container, its stdio copied by this process.
 use super::run::{forward_signals, proxy_signal_set};
 use super::ExecArgs;
-use super::{engine, fail, find, Exit, Outcome};
-use crate::container::record::Status;
-use crate::container::{options, spec};
-use crate::shim::pipe;
-use crate::{sealed, tty, GlobalOpts};
-use berth_runtime::{ExecRequest, Stdio as RtStdio};
+use super::{engine, Exit, Outcome};
+use crate::tty;
+use berth_engine::shim::pipe;
+use berth_engine::{options, sealed, Engine, ExecOptions};
+use berth_runtime::Stdio as RtStdio;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 
-pub(super) fn exec(global: &GlobalOpts, a: ExecArgs) -> Outcome {
+pub(super) fn exec(eng: &Engine, a: ExecArgs) -> Outcome {
     // The exec'd process is forked from us inside the container: run from a read-only
     // clone so the container can never write to the host binary (CVE-2019-5736).
     sealed::ensure_protected().map_err(engine)?;
     let key = &a.container_and_cmd[0];
-    let args = a.container_and_cmd[1..].to_vec();
-    let (cd, rec) = find(global, key)?;
-    let st = cd.state().map_err(engine)?;
-    if st.status != Status::Running {
-        return fail(1, format!("container {} is not running", rec.id));
-    }
-    let spec = spec::for_container(&rec, None).map_err(engine)?;
-    let env_opts = options::parse_env(&a.env, |k| std::env::var(k).ok())
+    let env = options::parse_env(&a.env, |k| std::env::var(k).ok())
         .map_err(|e| Exit(125, e.to_string()))?;
-    let mut env = rec.env.clone();
-    if a.tty && !env.iter().any(|e| e.starts_with("TERM=")) {
-        env.push("TERM=xterm".into());
-    }
-    let env = options::merge_env(&env, &env_opts);
-    let cgroup = cd.cgroup(&rec.id).map_err(engine)?;
     let mut pipes = None;
     let stdio = if a.tty {
         RtStdio::Pty
@@ -49,21 +35,25 @@ pub(super) fn exec(global: &GlobalOpts, a: ExecArgs) -> Outcome {
             stderr: err_w,
         }
     };
-    let req = ExecRequest {
-        init_pid: st.pid,
-        spec: &spec,
-        args,
+    let opts = ExecOptions {
+        args: a.container_and_cmd[1..].to_vec(),
         env,
-        cwd: a.workdir.clone().unwrap_or_else(|| rec.working_dir.clone()),
-        user: a.user.clone().unwrap_or_else(|| rec.user.clone()),
+        working_dir: a.workdir.clone(),
+        user: a.user.clone(),
         tty: a.tty,
-        console_size: if a.tty { tty::winsize(0) } else { None },
-        stdio,
-        cgroup: Some(&cgroup),
+        console: if a.tty { tty::winsize(0) } else { None },
     };
-    let spawned = match berth_runtime::exec_in(req) {
+    let spawned = match eng.exec(key, opts, stdio) {
         Ok(s) => s,
-        Err(e) => return fail(e.exit_code(), e.to_string()),
+        // docker exits 1 when the container is missing or not running, 125/126/127
+        // when the process cannot be made.
+        Err(e) => {
+            let code = match e.kind() {
+                berth_engine::ErrorKind::NotFound | berth_engine::ErrorKind::Conflict => 1,
+                _ => e.exit_code(),
+            };
+            return Err(Exit(code, e.to_string()));
+        }
     };
     let pid = spawned.pid;
     let mut threads = Vec::new();
@@ -99,7 +89,7 @@ pub(super) fn exec(global: &GlobalOpts, a: ExecArgs) -> Outcome {
         let _ = t.join();
     }
     drop(_raw);
-    Ok(crate::shim::exit_code(status))
+    Ok(berth_engine::shim::exit_code(status))
 }
 
 fn forward_exec_signals(pid: i32, pty: Option<OwnedFd>) {

@@ -1,9 +1,7 @@
 //! ps, inspect, logs: read-only views of the records, states and logs.
-use super::{engine, find, Exit, Outcome};
-use crate::container::logfile;
-use crate::container::record::{self, ContainerDir, Record, State, Status};
-use crate::GlobalOpts;
-use anyhow::Result;
+use super::{engine, Exit, Outcome};
+use berth_engine::logfile::Entry;
+use berth_engine::{Engine, EngineError, State, Status};
 use std::io::Write;
 use std::time::Duration;
 
@@ -29,14 +27,15 @@ fn status_text(st: &State) -> String {
     match st.status {
         Status::Created => "Created".into(),
         Status::Running => format!("Up {}", ago(&st.started_at)),
+        // A container whose shim died has no known exit time.
+        Status::Exited if st.finished_at.is_empty() => format!("Exited ({})", st.exit_code),
         Status::Exited => format!("Exited ({}) {} ago", st.exit_code, ago(&st.finished_at)),
     }
 }
 
-pub(super) fn ps(global: &GlobalOpts, all: bool, quiet: bool, no_trunc: bool) -> Result<i32> {
+pub(super) fn ps(eng: &Engine, all: bool, quiet: bool, no_trunc: bool) -> Result<i32, EngineError> {
     let mut rows = Vec::new();
-    for (cd, rec) in record::list(&global.root)?.into_iter().rev() {
-        let st = cd.state().unwrap_or_default();
+    for (_, rec, st) in eng.list()? {
         if !all && st.status != Status::Running {
             continue;
         }
@@ -76,71 +75,29 @@ pub(super) fn ps(global: &GlobalOpts, all: bool, quiet: bool, no_trunc: bool) ->
     Ok(0)
 }
 
-fn inspect_json(cd: &ContainerDir, rec: &Record) -> Result<serde_json::Value> {
-    let st = cd.state()?;
-    Ok(serde_json::json!({
-        "Id": rec.id,
-        "Created": rec.created,
-        "Path": rec.path,
-        "Args": rec.args.get(1..).unwrap_or_default(),
-        "State": {
-            "Status": st.status.as_str(),
-            "Running": st.status == Status::Running,
-            "Paused": false,
-            "Restarting": false,
-            "OOMKilled": st.oom_killed,
-            "Dead": false,
-            "Pid": st.pid,
-            "ExitCode": st.exit_code,
-            "Error": st.error,
-            "StartedAt": if st.started_at.is_empty() { "0001-01-01T00:00:00Z" } else { &st.started_at },
-            "FinishedAt": if st.finished_at.is_empty() { "0001-01-01T00:00:00Z" } else { &st.finished_at },
-        },
-        "Image": rec.image_id,
-        "LogPath": cd.log_path(),
-        "Name": format!("/{}", rec.name),
-        "Driver": "overlay2",
-        "HostConfig": {
-            "Binds": rec.binds,
-            "NetworkMode": rec.network,
-            "AutoRemove": rec.auto_remove,
-            "CapAdd": rec.cap_add,
-            "CapDrop": rec.cap_drop,
-            "ReadonlyRootfs": rec.read_only,
-            "SecurityOpt": rec.security_opt,
-            "Memory": rec.memory,
-            "NanoCpus": rec.nano_cpus,
-            "PidsLimit": rec.pids_limit,
-        },
-        "Config": {
-            "Hostname": rec.hostname,
-            "User": rec.user,
-            "Tty": rec.tty,
-            "OpenStdin": rec.open_stdin,
-            "Env": rec.env,
-            "Cmd": rec.cmd,
-            "Image": rec.image,
-            "WorkingDir": rec.working_dir,
-            "Entrypoint": rec.entrypoint,
-            "StopSignal": rec.stop_signal,
-        },
-    }))
-}
-
 /// The subset of Go templates people use with inspect: `{{.A.B}}` and `{{json .A}}`.
-fn render_format(fmt: &str, v: &serde_json::Value) -> String {
+/// A template that does not parse is an error, as in docker.
+fn render_format(fmt: &str, v: &serde_json::Value) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = fmt;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let Some(end) = rest[start..].find("}}") else {
-            break;
+            return Err(format!(
+                "template parsing error: template: :1: unclosed action in {fmt:?}"
+            ));
         };
         let expr = rest[start + 2..start + end].trim();
         let (json, path) = match expr.strip_prefix("json ") {
             Some(p) => (true, p.trim()),
             None => (false, expr),
         };
+        if !path.starts_with('.') {
+            return Err(format!(
+                "template parsing error: template: :1: function {:?} not defined",
+                path.split_whitespace().next().unwrap_or(path)
+            ));
+        }
         let mut cur = v;
         for part in path
             .trim_start_matches('.')
@@ -158,15 +115,15 @@ fn render_format(fmt: &str, v: &serde_json::Value) -> String {
         rest = &rest[start + end + 2..];
     }
     out.push_str(rest);
-    out
+    Ok(out)
 }
 
-pub(super) fn inspect(global: &GlobalOpts, keys: &[String], format: Option<&str>) -> Outcome {
+pub(super) fn inspect(eng: &Engine, keys: &[String], format: Option<&str>) -> Outcome {
     let mut values = Vec::new();
     let mut code = 0;
     for k in keys {
-        match record::find(&global.root, k).and_then(|(cd, rec)| inspect_json(&cd, &rec)) {
-            Ok(v) => values.push(v),
+        match eng.inspect(k) {
+            Ok(v) => values.push(serde_json::to_value(v).unwrap_or_default()),
             Err(e) => {
                 eprintln!("berth: {e}");
                 code = 1;
@@ -174,9 +131,11 @@ pub(super) fn inspect(global: &GlobalOpts, keys: &[String], format: Option<&str>
         }
     }
     match format {
-        Some(f) => values
-            .iter()
-            .for_each(|v| println!("{}", render_format(f, v))),
+        Some(f) => {
+            for v in &values {
+                println!("{}", render_format(f, v).map_err(|e| Exit(125, e))?);
+            }
+        }
         None => println!(
             "{}",
             serde_json::to_string_pretty(&values).unwrap_or_default()
@@ -185,7 +144,7 @@ pub(super) fn inspect(global: &GlobalOpts, keys: &[String], format: Option<&str>
     Ok(code)
 }
 
-fn print_entry(e: &logfile::Entry, timestamps: bool) {
+fn print_entry(e: &Entry, timestamps: bool) {
     let text = if timestamps {
         format!("{} {}", e.time, e.log)
     } else {
@@ -202,38 +161,31 @@ fn print_entry(e: &logfile::Entry, timestamps: bool) {
     }
 }
 
-pub(super) fn logs(
-    global: &GlobalOpts,
-    key: &str,
-    follow: bool,
-    timestamps: bool,
-    tail: &str,
-) -> Outcome {
-    let (cd, _) = find(global, key)?;
-    let path = cd.log_path();
-    let (entries, mut offset) = logfile::read_from(&path, 0).map_err(engine)?;
-    let skip = match tail {
-        "all" | "-1" => 0,
-        n => {
-            let n: usize = n
-                .parse()
-                .map_err(|_| Exit(125, format!("invalid --tail value {n:?}")))?;
-            entries.len().saturating_sub(n)
-        }
+pub(super) fn logs(eng: &Engine, key: &str, follow: bool, timestamps: bool, tail: &str) -> Outcome {
+    let tail = match tail {
+        "all" | "-1" => None,
+        n => Some(
+            n.parse::<usize>()
+                .map_err(|_| Exit(125, format!("invalid --tail value {n:?}")))?,
+        ),
     };
-    entries[skip..]
-        .iter()
-        .for_each(|e| print_entry(e, timestamps));
+    let (cd, mut reader) = eng.logs(key).map_err(|e| Exit(1, e.to_string()))?;
+    let mut print = |e: Entry| print_entry(&e, timestamps);
+    reader.history(tail, &mut print).map_err(engine)?;
     if !follow {
         return Ok(0);
     }
     loop {
         // Read the state before the log, so nothing written just before exit is missed.
-        let running = matches!(cd.state(), Ok(st) if st.status == Status::Running);
-        let (more, next) = logfile::read_from(&path, offset).map_err(engine)?;
-        more.iter().for_each(|e| print_entry(e, timestamps));
-        offset = next;
-        if !running && more.is_empty() {
+        let running = matches!(cd.observe(), Ok(st) if st.status == Status::Running);
+        let mut any = false;
+        reader
+            .follow(&mut |e| {
+                any = true;
+                print_entry(&e, timestamps)
+            })
+            .map_err(engine)?;
+        if !running && !any {
             return Ok(0);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -247,12 +199,15 @@ mod tests {
     #[test]
     fn format_paths_and_json() {
         let v = serde_json::json!({"State": {"ExitCode": 137, "OOMKilled": true, "Status": "exited"}, "Config": {"Env": ["A=1"]}});
+        let r = |f: &str| render_format(f, &v);
         assert_eq!(
-            render_format("{{.State.ExitCode}} {{.State.OOMKilled}}", &v),
+            r("{{.State.ExitCode}} {{.State.OOMKilled}}").unwrap(),
             "137 true"
         );
-        assert_eq!(render_format("{{ .State.Status }}", &v), "exited");
-        assert_eq!(render_format("{{json .Config.Env}}", &v), "[\"A=1\"]");
-        assert_eq!(render_format("{{.Nope}}", &v), "<no value>");
+        assert_eq!(r("{{ .State.Status }}").unwrap(), "exited");
+        assert_eq!(r("{{json .Config.Env}}").unwrap(), "[\"A=1\"]");
+        assert_eq!(r("{{.Nope}}").unwrap(), "<no value>");
+        assert!(r("{{.Nope").unwrap_err().contains("unclosed action"));
+        assert!(r("{{nope .X}}").unwrap_err().contains("not defined"));
     }
 }

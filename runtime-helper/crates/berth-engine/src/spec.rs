@@ -1,7 +1,7 @@
 //! The OCI runtime spec for a container: Docker's defaults plus the run options.
-use super::options::{self, Bind, NO_NEW_PRIVILEGES, SECCOMP_UNCONFINED};
-use super::record::Record;
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
+use crate::options::{self, Bind, NetworkMode};
+use crate::record::Record;
 use berth_runtime::defaults::{MASKED_PATHS, READONLY_PATHS, SECCOMP_ANNOTATION, USER_ANNOTATION};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -9,13 +9,8 @@ use std::collections::BTreeSet;
 /// The runtime spec of the container, from its record. `console` is the caller's
 /// terminal size (rows, columns), for a pty of the right size from the start.
 pub fn for_container(rec: &Record, console: Option<(u16, u16)>) -> Result<oci_spec::runtime::Spec> {
-    let caps = options::capabilities(&rec.cap_add, &rec.cap_drop)?;
-    let binds = rec
-        .binds
-        .iter()
-        .map(|v| options::parse_bind(v))
-        .collect::<Result<Vec<Bind>>>()?;
-    build(rec, &caps, &binds, console)
+    let caps = rec.capabilities.resolve(&options::held_capabilities())?;
+    build(rec, &caps, &rec.binds, console)
 }
 
 /// The files made for each start of the container, as Docker makes them: /etc/hostname,
@@ -23,7 +18,7 @@ pub fn for_container(rec: &Record, console: Option<(u16, u16)>) -> Result<oci_sp
 pub fn generated_files(rec: &Record) -> Vec<berth_runtime::GeneratedFile> {
     let mut hosts =
         String::from("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-    if rec.network != "host" {
+    if rec.network != NetworkMode::Host {
         hosts.push_str(&format!("127.0.1.1\t{}\n", rec.hostname));
     }
     let f = |path: &str, content: Vec<u8>| berth_runtime::GeneratedFile {
@@ -72,18 +67,13 @@ fn build(
         json!({"type": "mount"}),
         json!({"type": "cgroup"}),
     ];
-    if rec.network != "host" {
+    if rec.network != NetworkMode::Host {
         namespaces.push(json!({"type": "network"}));
     }
     let caps: Vec<&String> = caps.iter().collect();
     let mut annotations = serde_json::Map::new();
     annotations.insert(USER_ANNOTATION.into(), json!(rec.user));
-    let has_opt = |spellings: &[&str]| {
-        rec.security_opt
-            .iter()
-            .any(|o| spellings.contains(&o.as_str()))
-    };
-    if has_opt(SECCOMP_UNCONFINED) {
+    if rec.security.seccomp_unconfined {
         annotations.insert(SECCOMP_ANNOTATION.into(), json!("unconfined"));
     }
     let mut spec = json!({
@@ -97,7 +87,7 @@ fn build(
             "env": rec.env,
             "cwd": if rec.working_dir.is_empty() { "/" } else { rec.working_dir.as_str() },
             "capabilities": {"bounding": caps, "effective": caps, "permitted": caps},
-            "noNewPrivileges": has_opt(NO_NEW_PRIVILEGES),
+            "noNewPrivileges": rec.security.no_new_privileges,
         },
         "mounts": mounts,
         "annotations": annotations,

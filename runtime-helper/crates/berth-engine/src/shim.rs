@@ -4,11 +4,12 @@
 //! the OOM killer struck). It runs in its own session, so a `-d` container outlives the
 //! `berth` that started it; it reports to that caller over a status pipe:
 //! `started PID`, then `exited CODE` (or `error CODE MESSAGE` if the start failed).
-use crate::container::logfile;
-use crate::container::record::{self, ContainerDir, State, Status, CGROUP_PARENT, CGROUP_ROOT};
-use crate::container::spec::{self, resources};
+use crate::error::{Context, EngineError, Result};
+use crate::lock::FileLock;
+use crate::logfile;
+use crate::record::{self, ContainerDir, State, Status, CGROUP_PARENT, CGROUP_ROOT};
+use crate::spec::{self, resources};
 use crate::tty::copy_winsize;
-use anyhow::{Context, Result};
 use berth_cgroups::{Cgroup, Layout};
 use berth_runtime::{Launch, Stdio};
 use nix::sys::wait::{waitpid, WaitStatus};
@@ -17,31 +18,19 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
-#[derive(clap::Args, Debug)]
-pub struct ShimArgs {
+/// How the shim was started (its command line, see [`spawn`]).
+#[derive(Debug, Clone, Default)]
+pub struct ShimOptions {
     pub id: String,
     /// Forward our stdin (the caller's) to the container.
-    #[arg(long)]
     pub attach_stdin: bool,
     /// Copy the container's output to our stdout/stderr (the caller's) as well as the log.
-    #[arg(long)]
     pub attach_output: bool,
-    #[arg(long)]
     pub status_fd: Option<RawFd>,
     /// Readable when the caller's terminal was resized (our stdin is that terminal).
-    #[arg(long)]
     pub winch_fd: Option<RawFd>,
-    /// The caller's terminal size, ROWSxCOLS, for a -t container's pty.
-    #[arg(long, value_parser = parse_console)]
+    /// The caller's terminal size, (rows, cols), for a -t container's pty.
     pub console: Option<(u16, u16)>,
-}
-
-fn parse_console(s: &str) -> std::result::Result<(u16, u16), String> {
-    let (r, c) = s.split_once('x').ok_or("expected ROWSxCOLS")?;
-    Ok((
-        r.parse().map_err(|_| "bad rows")?,
-        c.parse().map_err(|_| "bad columns")?,
-    ))
 }
 
 struct Reporter(Option<File>);
@@ -57,7 +46,7 @@ impl Reporter {
     }
 }
 
-pub fn main(root: &Path, args: ShimArgs) -> i32 {
+pub fn main(root: &Path, args: ShimOptions) -> i32 {
     for sig in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM, libc::SIGQUIT] {
         // SAFETY: ignoring signals; the container's init resets its own dispositions.
         unsafe { libc::signal(sig, libc::SIG_IGN) };
@@ -65,6 +54,18 @@ pub fn main(root: &Path, args: ShimArgs) -> i32 {
     // SAFETY: the fd was handed to us by the caller for our exclusive use.
     let mut rep = Reporter(args.status_fd.map(|fd| unsafe { File::from_raw_fd(fd) }));
     let cd = ContainerDir::new(root, &args.id);
+    // Held until we exit: while it is held the container has a shim (see crate::lock).
+    // The verb that started us holds the container's lock until we report "started".
+    let _alive = match FileLock::exclusive(&cd.shim_lock_path()) {
+        Ok(l) => l,
+        Err(e) => {
+            rep.send(&format!(
+                "error 125 locking {}: {e}",
+                cd.shim_lock_path().display()
+            ));
+            return 125;
+        }
+    };
     match run(&cd, &args, &mut rep) {
         Ok(()) => 0,
         Err(e) => {
@@ -82,16 +83,16 @@ pub fn main(root: &Path, args: ShimArgs) -> i32 {
     }
 }
 
-fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
+fn run(cd: &ContainerDir, args: &ShimOptions, rep: &mut Reporter) -> Result<()> {
     let rec = cd.record()?;
     let spec = spec::for_container(&rec, args.console)?;
     let generated = spec::generated_files(&rec);
-    let rootfs = cd.rootfs(&rec)?;
+    let rootfs = cd.rootfs(&rec);
     let layout = Layout::detect(Path::new(CGROUP_ROOT))?;
     // Created by spawn, while the init starts.
     let cg = Cgroup::open(layout.clone(), Path::new(CGROUP_PARENT).join(&rec.id));
     let limits = resources(&rec);
-    let mut log = logfile::Writer::new(&cd.log_path());
+    let mut log = logfile::Writer::new(&cd.log_path(), rec.log);
 
     let mut container_in: Option<OwnedFd> = None;
     let mut outputs: Vec<(OwnedFd, usize)> = Vec::new();
@@ -134,12 +135,12 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
                 exit_code: code,
                 error: e.to_string(),
                 finished_at: record::now_rfc3339(),
-                ..cd.state().unwrap_or_default()
+                ..cd.saved_state().unwrap_or_default()
             };
             cd.save_state(&st)?;
             if rec.auto_remove {
                 // The cgroup is gone already: detach, not remove, which would destroy it again.
-                if let Ok(trash) = record::detach(cd, &rec.id) {
+                if let Ok(trash) = crate::lifecycle::detach(cd) {
                     let _ = std::fs::remove_dir_all(&trash.dir);
                 }
             }
@@ -180,7 +181,7 @@ fn run(cd: &ContainerDir, args: &ShimArgs, rep: &mut Reporter) -> Result<()> {
         // Invisible first, then the caller learns the exit: nothing is left that a user
         // can see, and the cgroup (empty: the pid namespace died with its init) and the
         // files go after. No exited state: the directory is on its way out.
-        let trash = record::detach(cd, &rec.id)?;
+        let trash = crate::lifecycle::detach(cd)?;
         rep.send(&format!("exited {code}"));
         drop(mount_ns);
         let _ = cg.remove_empty();
@@ -240,7 +241,7 @@ fn pump(
     pid: nix::unistd::Pid,
     mut outputs: Vec<(OwnedFd, usize)>,
     mut container_in: Option<OwnedFd>,
-    args: &ShimArgs,
+    args: &ShimOptions,
     log: &mut logfile::Writer,
 ) -> Result<WaitStatus> {
     let pidfd = pidfd_open(pid)?;
@@ -372,4 +373,145 @@ fn write_all_fd(fd: RawFd, mut data: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// How the caller of `start` takes part in the container's I/O.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Attach {
+    /// The caller's stdin goes to the container (run -i).
+    pub stdin: bool,
+    /// The container's output comes to the caller's stdout/stderr as well as the log.
+    pub output: bool,
+    /// An fd (in the caller) that becomes readable when its terminal is resized.
+    pub winch: Option<RawFd>,
+    /// The caller's terminal size, for a -t container's pty.
+    pub console: Option<(u16, u16)>,
+}
+
+/// The shim's reports: `started PID`, then `exited CODE`, or `error CODE MESSAGE`.
+pub struct StatusReader(std::io::BufReader<File>);
+
+pub enum StatusLine {
+    Started(i32),
+    Exited(i32),
+    Error(i32, String),
+}
+
+impl StatusReader {
+    /// The next report; None when the shim closed the pipe without one (it died).
+    pub fn read(&mut self) -> Option<StatusLine> {
+        use std::io::BufRead;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self.0.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            let l = line.trim_end();
+            let (word, rest) = l.split_once(' ').unwrap_or((l, ""));
+            match word {
+                "started" => return Some(StatusLine::Started(rest.parse().ok()?)),
+                "exited" => return Some(StatusLine::Exited(rest.parse().ok()?)),
+                "error" => {
+                    let (code, msg) = rest.split_once(' ').unwrap_or((rest, ""));
+                    return Some(StatusLine::Error(
+                        code.parse().unwrap_or(125),
+                        msg.to_string(),
+                    ));
+                }
+                _ => continue,
+            }
+        }
+    }
+}
+
+/// Makes `fd` the child's fd `target`, without CLOEXEC (dup2 onto itself keeps the flag).
+fn place_fd(fd: RawFd, target: RawFd) -> std::io::Result<()> {
+    // SAFETY: called between fork and exec on fds we own.
+    unsafe {
+        if fd == target {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        } else if libc::dup2(fd, target) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// The shim's command line: `berth --root ROOT __shim ID --status-fd 3 [...]`. The
+/// `berth` binary recognises it before parsing anything else (see its main.rs), so this
+/// and that parser must agree.
+pub fn shim_args(root: &Path, id: &str, attach: &Attach) -> Vec<std::ffi::OsString> {
+    let mut a: Vec<std::ffi::OsString> = vec![
+        "--root".into(),
+        root.into(),
+        SHIM_COMMAND.into(),
+        id.into(),
+        "--status-fd".into(),
+        "3".into(),
+    ];
+    if attach.stdin {
+        a.push("--attach-stdin".into());
+    }
+    if attach.output {
+        a.push("--attach-output".into());
+    }
+    if attach.winch.is_some() {
+        a.extend(["--winch-fd".into(), "4".into()]);
+    }
+    if let Some((rows, cols)) = attach.console {
+        a.push(format!("--console={rows}x{cols}").into());
+    }
+    a
+}
+
+/// The hidden subcommand that runs a shim.
+pub const SHIM_COMMAND: &str = "__shim";
+
+/// Starts a shim for container `id` from a read-only clone of this binary (which must be
+/// `berth`), in its own session, so it outlives its caller.
+pub fn spawn(
+    root: &Path,
+    id: &str,
+    attach: &Attach,
+) -> Result<(std::process::Child, StatusReader)> {
+    use std::os::unix::process::CommandExt;
+    let exe = crate::sealed::readonly_self()?;
+    let (status_r, status_w) = pipe()?;
+    let mut cmd = std::process::Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
+    cmd.arg0("berth").args(shim_args(root, id, attach));
+    if !attach.stdin {
+        cmd.stdin(std::process::Stdio::null());
+    }
+    if !attach.output {
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+    }
+    let sw = status_w.as_raw_fd();
+    let winch = attach.winch;
+    // SAFETY: only async-signal-safe calls (setsid, dup2, fcntl) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            // The caller may have blocked the signals it proxies; the shim must not.
+            let empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            place_fd(sw, 3)?;
+            if let Some(w) = winch {
+                place_fd(w, 4)?;
+            }
+            Ok(())
+        });
+    }
+    let child = cmd
+        .spawn()
+        .map_err(|e| EngineError::system(format!("starting the shim: {e}")))?;
+    drop(status_w);
+    Ok((
+        child,
+        StatusReader(std::io::BufReader::new(File::from(status_r))),
+    ))
 }

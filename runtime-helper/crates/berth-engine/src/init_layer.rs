@@ -3,8 +3,8 @@
 //! (/etc/hostname, /etc/hosts, /etc/resolv.conf), so that their mount targets exist
 //! without being created in each container's writable layer at every start (Docker
 //! makes such an "-init" layer per container).
-use super::record::containers_dir;
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
+use crate::record::containers_dir;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

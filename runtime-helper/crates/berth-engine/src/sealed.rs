@@ -4,7 +4,7 @@
 //! host's berth for writing: the kernel answers EROFS. This is runc's cloned-binary
 //! defence with a detached read-only bind mount (open_tree + mount_setattr) instead of
 //! a memfd copy, which would cost a copy of the whole binary on every start.
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use rustix::mount::{open_tree, MountAttrFlags, OpenTreeFlags};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

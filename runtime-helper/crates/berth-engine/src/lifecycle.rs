@@ -1,0 +1,350 @@
+//! start, stop, kill, rm, wait. Each verb that changes a container takes its lock,
+//! re-reads its record and state, checks its guard, acts, and saves (STYLE 5, 17).
+//! Waiting is done on events: the shim's lock for "the shim is gone", a pidfd for "the
+//! init is gone" (see [`crate::lock`]); no verb polls the state file.
+use crate::create::Created;
+use crate::error::{EngineError, Result};
+use crate::lock::{self, FileLock};
+use crate::options;
+use crate::record::{self, ContainerDir, Record, State, Status, SHIM_DIED};
+use crate::shim::{self, Attach, StatusLine, StatusReader};
+use crate::Engine;
+use nix::sys::signal::Signal;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+
+/// A started container whose caller is attached: the shim's child handle and its
+/// status pipe, which says `exited CODE` when the container ends.
+pub struct Started {
+    pub pid: i32,
+    pub shim: Option<std::process::Child>,
+    status: Option<StatusReader>,
+}
+
+impl Started {
+    /// Blocks until the shim reports the container's exit; None if the shim died first.
+    pub fn wait_exit(&mut self) -> Option<i32> {
+        loop {
+            match self.status.as_mut()?.read()? {
+                StatusLine::Exited(code) => return Some(code),
+                _ => continue,
+            }
+        }
+    }
+}
+
+/// The init of a running container, held by a pidfd so a signal can never reach a
+/// process that reused its PID.
+struct Init {
+    pidfd: OwnedFd,
+}
+
+impl Init {
+    /// The init of `st` if it is still this container's (in its cgroup once the pidfd
+    /// is held: a reused PID would be another cgroup's).
+    fn open(cd: &ContainerDir, st: &State) -> Result<Option<Init>> {
+        if st.pid <= 0 {
+            return Ok(None);
+        }
+        // SAFETY: pidfd_open with integer arguments; the result is checked and owned.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, st.pid, 0) };
+        if fd < 0 {
+            return Ok(None);
+        }
+        // SAFETY: a fresh fd we own.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        let ours = cd.cgroup()?.pids()?.contains(&st.pid);
+        Ok(ours.then_some(Init { pidfd }))
+    }
+
+    fn signal(&self, sig: Signal) -> Result<()> {
+        // SAFETY: pidfd_send_signal on an fd we own, no siginfo.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.pidfd.as_raw_fd(),
+                sig as i32,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
+        };
+        match r {
+            0 => Ok(()),
+            // Gone already: what the signal was for has happened.
+            _ if nix::errno::Errno::last() == nix::errno::Errno::ESRCH => Ok(()),
+            _ => Err(EngineError::system(format!(
+                "sending {sig} to the container: {}",
+                std::io::Error::last_os_error()
+            ))),
+        }
+    }
+
+    /// Waits until the init has exited; false if `timeout` passed first.
+    fn wait(&self, timeout: Option<Duration>) -> bool {
+        let ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
+        loop {
+            let mut p = libc::pollfd {
+                fd: self.pidfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd for the duration of the call.
+            let n = unsafe { libc::poll(&mut p, 1, ms) };
+            if n < 0 && nix::errno::Errno::last() == nix::errno::Errno::EINTR {
+                continue;
+            }
+            return n != 0;
+        }
+    }
+}
+
+/// After the init is gone: waits for the shim to record the exit and end; if there was
+/// no shim (it died), records the exit itself. Needs the container's lock for the
+/// latter, which the caller may already hold (`lock` Some) or not.
+fn settle(cd: &ContainerDir, killed_by: Option<Signal>, held: Option<&FileLock>) -> Result<()> {
+    lock::wait_released(&cd.shim_lock_path(), None);
+    let _own = match held {
+        Some(_) => None,
+        None => match cd.lock() {
+            Ok(l) => Some(l),
+            // Removed meanwhile (an --rm container): nothing to record.
+            Err(e) if e.kind() == crate::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        },
+    };
+    record_dead_shim(cd, killed_by)
+}
+
+/// A running state with no shim behind it is saved as exited (code 128+N if we know
+/// the signal that ended it, else 255). Call with the container's lock held.
+fn record_dead_shim(cd: &ContainerDir, killed_by: Option<Signal>) -> Result<()> {
+    if !cd.dir.exists() {
+        return Ok(());
+    }
+    let saved = cd.saved_state()?;
+    let now = cd.observe()?;
+    if saved.status == Status::Running && now.status == Status::Exited {
+        let oom = cd
+            .cgroup()
+            .and_then(|c| Ok(c.oom_kill_count()?))
+            .unwrap_or(0)
+            > 0;
+        if let Ok(cg) = cd.cgroup() {
+            let _ = cg.destroy();
+        }
+        cd.save_state(&State {
+            exit_code: killed_by.map_or(255, |s| 128 + s as i32),
+            oom_killed: oom,
+            finished_at: record::now_rfc3339(),
+            ..now
+        })?;
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Starts a stopped container; a running one is left as it is (docker's start).
+    /// Returns once its shim reports the init started (or the start failed).
+    pub fn start(&self, key: &str, attach: Attach) -> Result<Started> {
+        let (cd, _) = self.find(key)?;
+        let lock = cd.lock()?;
+        let rec = cd.record()?;
+        self.start_locked(&cd, &rec, lock, attach)
+    }
+
+    /// Starts a container just created (run = create + start, under one lock).
+    pub fn start_created(&self, c: Created, attach: Attach) -> Result<Started> {
+        let Created { dir, record, lock } = c;
+        match self.start_locked(&dir, &record, lock, attach) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                // `run` made it for this start alone: an --rm container goes with a
+                // failed start (its shim removes it when the start fails in there).
+                if record.auto_remove {
+                    let _ = self.remove(&record.id, true);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn start_locked(
+        &self,
+        cd: &ContainerDir,
+        rec: &Record,
+        lock: FileLock,
+        attach: Attach,
+    ) -> Result<Started> {
+        let st = cd.observe()?;
+        if st.status == Status::Running {
+            return Ok(Started {
+                pid: st.pid,
+                shim: None,
+                status: None,
+            });
+        }
+        // The last shim may still be winding down (reporting, unmounting): a second
+        // one must not mount the same upper directory before it is gone.
+        lock::wait_released(&cd.shim_lock_path(), None);
+        record_dead_shim(cd, None)?;
+        if cd.observe()?.error == SHIM_DIED {
+            // What a dead shim left: its cgroup (the init is gone with it).
+            cd.cgroup()?.destroy()?;
+        }
+        let (child, mut status) = shim::spawn(&self.root, &rec.id, &attach)?;
+        let started = match status.read() {
+            Some(StatusLine::Started(pid)) => pid,
+            Some(StatusLine::Error(code, msg)) => {
+                let kind = match code {
+                    127 => crate::ErrorKind::CommandNotFound,
+                    126 => crate::ErrorKind::CommandNotExecutable,
+                    _ => crate::ErrorKind::System,
+                };
+                return Err(EngineError::new(kind, msg));
+            }
+            _ => {
+                // The shim died before it said anything: nothing of this start may
+                // stay running.
+                let _ = cd.cgroup().map(|cg| cg.destroy());
+                lock::wait_released(&cd.shim_lock_path(), None);
+                record_dead_shim(cd, None)?;
+                return Err(EngineError::system(
+                    "the container's shim exited without starting it",
+                ));
+            }
+        };
+        drop(lock);
+        Ok(Started {
+            pid: started,
+            shim: Some(child),
+            status: Some(status),
+        })
+    }
+
+    /// The init of a running container, checked under the lock; None if not running.
+    fn running_init(&self, key: &str) -> Result<Option<(ContainerDir, Record, Init)>> {
+        let (cd, _) = self.find(key)?;
+        let _lock = cd.lock()?;
+        let rec = cd.record()?;
+        let st = cd.observe()?;
+        if st.status != Status::Running {
+            return Ok(None);
+        }
+        Ok(Init::open(&cd, &st)?.map(|init| (cd, rec, init)))
+    }
+
+    /// The stop signal, then SIGKILL to the whole container after `timeout`.
+    pub fn stop(&self, key: &str, timeout: Duration) -> Result<()> {
+        let Some((cd, rec, init)) = self.running_init(key)? else {
+            return Ok(());
+        };
+        // No (or an unknown) stop signal in the image: SIGTERM.
+        let sig = options::parse_signal(&rec.stop_signal).unwrap_or(Signal::SIGTERM);
+        init.signal(sig)?;
+        let mut last = sig;
+        if !init.wait(Some(timeout)) {
+            last = Signal::SIGKILL;
+            kill_everything(&cd, &init)?;
+            init.wait(None);
+        }
+        settle(&cd, Some(last), None)
+    }
+
+    /// Sends `sig` to the container's init.
+    pub fn kill(&self, key: &str, sig: Signal) -> Result<()> {
+        let Some((_, rec, init)) = self.running_init(key)? else {
+            let (_, rec) = self.find(key)?;
+            return Err(EngineError::conflict(format!(
+                "cannot kill container: {key}: container {} is not running",
+                rec.id
+            )));
+        };
+        let _ = rec;
+        init.signal(sig)
+    }
+
+    /// Removes a container; a running one only with `force` (killed first).
+    pub fn remove(&self, key: &str, force: bool) -> Result<()> {
+        let (cd, _) = self.find(key)?;
+        let lock = cd.lock()?;
+        let rec = cd.record()?;
+        let st = cd.observe()?;
+        if st.status == Status::Running {
+            if !force {
+                return Err(EngineError::conflict(format!(
+                    "cannot remove container \"/{}\": container is running: stop the container before removing or force remove",
+                    rec.name
+                )));
+            }
+            match Init::open(&cd, &st)? {
+                Some(init) => {
+                    kill_everything(&cd, &init)?;
+                    init.wait(None);
+                }
+                None => cd.cgroup()?.kill_all()?,
+            }
+        }
+        // The shim records the exit (and removes an --rm container itself).
+        lock::wait_released(&cd.shim_lock_path(), None);
+        if !cd.dir.exists() {
+            return Ok(());
+        }
+        remove_dir(&cd)?;
+        drop(lock);
+        Ok(())
+    }
+
+    /// Blocks until the container is not running; its exit code.
+    pub fn wait(&self, key: &str) -> Result<i32> {
+        let (cd, _) = self.find(key)?;
+        loop {
+            lock::wait_released(&cd.shim_lock_path(), None);
+            let st = match cd.observe() {
+                Ok(st) => st,
+                // Removed (--rm) meanwhile: docker's wait reports the exit it saw;
+                // we no longer know it.
+                Err(_) if !cd.dir.exists() => return Ok(0),
+                Err(e) => return Err(e),
+            };
+            if st.status != Status::Running {
+                return Ok(st.exit_code);
+            }
+            if !cd.shim_alive() {
+                // Its shim died and the init runs on: wait for the init itself.
+                if let Some(init) = Init::open(&cd, &st)? {
+                    init.wait(None);
+                }
+                settle(&cd, None, None)?;
+            }
+        }
+    }
+}
+
+/// SIGKILL to every process of the container (its cgroup) and to its init.
+fn kill_everything(cd: &ContainerDir, init: &Init) -> Result<()> {
+    let _ = cd.cgroup().map(|cg| cg.kill_all());
+    init.signal(Signal::SIGKILL)
+}
+
+/// Makes a container invisible at once (one rename to `.removing-<id>`), drops its
+/// image lease, and returns the directory left to delete. A crash after the rename
+/// leaves a `.removing-*` directory that the sweep removes.
+pub(crate) fn detach(cd: &ContainerDir) -> Result<ContainerDir> {
+    let root = &cd.store_root();
+    let trash = ContainerDir {
+        dir: record::containers_dir(root).join(format!(".removing-{}", cd.id)),
+        id: cd.id.clone(),
+    };
+    std::fs::rename(&cd.dir, &trash.dir).map_err(|e| EngineError::io("removing", &cd.dir, e))?;
+    let _ = berth_store::Store::at(root).release(&record::image_lease_holder(&cd.id));
+    Ok(trash)
+}
+
+/// Removes a stopped container: invisible first, then its cgroup and files.
+pub(crate) fn remove_dir(cd: &ContainerDir) -> Result<()> {
+    let trash = detach(cd)?;
+    if let Ok(cg) = cd.cgroup() {
+        let _ = cg.destroy();
+    }
+    std::fs::remove_dir_all(&trash.dir).map_err(|e| EngineError::io("removing", &trash.dir, e))
+}
