@@ -175,12 +175,21 @@ impl Engine {
             .create(&parent)
             .map_err(|e| EngineError::io("creating", &parent, e))?;
         let staging = parent.join(format!(".new-{id}"));
-        fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&staging)
-            .map_err(|e| EngineError::io("creating", &staging, e))?;
-        let lock = FileLock::exclusive(&staging.join("lock"))
-            .map_err(|e| EngineError::io("locking", &staging, e))?;
+        let names_lock = || {
+            FileLock::exclusive(&self.root.join("containers.lock"))
+                .map_err(|e| EngineError::io("locking", &self.root, e))
+        };
+        // Made and locked under the name lock, which the sweep holds too: it never
+        // sees this directory without its lock held.
+        let lock = {
+            let _names = names_lock()?;
+            fs::DirBuilder::new()
+                .mode(0o700)
+                .create(&staging)
+                .map_err(|e| EngineError::io("creating", &staging, e))?;
+            FileLock::exclusive(&staging.join("lock"))
+                .map_err(|e| EngineError::io("locking", &staging, e))?
+        };
         let cd = ContainerDir::new(&self.root, &id);
         let made = (|| -> Result<()> {
             // Keeps the image's layers (our overlay's lowerdirs) from `rmi -f` and GC
@@ -195,8 +204,7 @@ impl Engine {
             // The name is taken under the store-wide name lock, and the container
             // becomes visible before that lock is released, so two creations can never
             // both take one name.
-            let _names = FileLock::exclusive(&self.root.join("containers.lock"))
-                .map_err(|e| EngineError::io("locking", &self.root, e))?;
+            let _names = names_lock()?;
             let existing = record::list(&self.root)?;
             rec.name = match &o.name {
                 Some(n) => {
@@ -219,7 +227,7 @@ impl Engine {
             fs::rename(&staging, &cd.dir).map_err(|e| EngineError::io("creating", &cd.dir, e))
         })();
         if let Err(e) = made {
-            let _ = fs::remove_dir_all(&staging);
+            let _ = crate::lifecycle::remove_all(&staging);
             let _ = store.release(&record::image_lease_holder(&id));
             return Err(e);
         }

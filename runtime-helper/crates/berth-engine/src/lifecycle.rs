@@ -346,5 +346,19 @@ pub(crate) fn remove_dir(cd: &ContainerDir) -> Result<()> {
     if let Ok(cg) = cd.cgroup() {
         let _ = cg.destroy();
     }
-    std::fs::remove_dir_all(&trash.dir).map_err(|e| EngineError::io("removing", &trash.dir, e))
+    remove_all(&trash.dir).map_err(|e| EngineError::io("removing", &trash.dir, e))
+}
+
+/// remove_dir_all that tolerates someone else (the sweep, an --rm shim) deleting the
+/// same tree at the same time: done when the tree is gone, whoever removed it.
+pub(crate) fn remove_all(path: &std::path::Path) -> std::io::Result<()> {
+    let mut tries = 0;
+    loop {
+        match std::fs::remove_dir_all(path) {
+            Ok(()) => return Ok(()),
+            Err(_) if !path.exists() => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && tries < 10 => tries += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }

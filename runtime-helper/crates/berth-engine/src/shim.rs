@@ -141,7 +141,7 @@ fn run(cd: &ContainerDir, args: &ShimOptions, rep: &mut Reporter) -> Result<()> 
             if rec.auto_remove {
                 // The cgroup is gone already: detach, not remove, which would destroy it again.
                 if let Ok(trash) = crate::lifecycle::detach(cd) {
-                    let _ = std::fs::remove_dir_all(&trash.dir);
+                    let _ = crate::lifecycle::remove_all(&trash.dir);
                 }
             }
             rep.send(&format!(
@@ -185,7 +185,7 @@ fn run(cd: &ContainerDir, args: &ShimOptions, rep: &mut Reporter) -> Result<()> 
         rep.send(&format!("exited {code}"));
         drop(mount_ns);
         let _ = cg.remove_empty();
-        std::fs::remove_dir_all(&trash.dir)
+        crate::lifecycle::remove_all(&trash.dir)
             .with_context(|| format!("removing {}", trash.dir.display()))?;
         return Ok(());
     }

@@ -1,23 +1,43 @@
 //! What crashed verbs left, removed when the engine is opened: `.new-<id>` (a creation
 //! that never finished), `.removing-<id>` (a removal that never finished) whose locks
-//! nobody holds, and image leases whose container does not exist in any form.
+//! nobody holds, `.init-layer-<pid>` whose builder is dead, and image leases whose
+//! container does not exist in any form.
 use crate::lock;
 use crate::record::{containers_dir, image_lease_holder, lease_holder_id, ContainerDir};
 use std::fs;
 use std::path::Path;
-use std::time::{Duration, SystemTime};
-
-/// A `.new-*` directory without its lock file yet is one being made right now, unless
-/// it is older than this (its creator died between mkdir and lock).
-const UNLOCKED_GRACE: Duration = Duration::from_secs(60);
 
 pub fn sweep(root: &Path) {
     let dir = containers_dir(root);
     let Ok(entries) = fs::read_dir(&dir) else {
         return;
     };
-    for e in entries.flatten() {
+    let entries: Vec<_> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    if entries.is_empty() {
+        sweep_leases(root);
+        return;
+    }
+    // A creator makes `.new-<id>` and locks it while holding the name lock: with the
+    // name lock ours, a `.new-*` without a held lock is one whose creator died.
+    let Ok(_names) = lock::FileLock::exclusive(&root.join("containers.lock")) else {
+        return;
+    };
+    for e in entries {
         let name = e.file_name().to_string_lossy().into_owned();
+        // The shared init layer, built aside by a process that died before its rename
+        // (see crate::init_layer).
+        if let Some(pid) = name.strip_prefix(".init-layer-") {
+            let alive = pid
+                .parse::<i32>()
+                .is_ok_and(|p| nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok());
+            if !alive {
+                let _ = crate::lifecycle::remove_all(&e.path());
+            }
+            continue;
+        }
         let Some(id) = name
             .strip_prefix(".new-")
             .or_else(|| name.strip_prefix(".removing-"))
@@ -25,18 +45,7 @@ pub fn sweep(root: &Path) {
             continue;
         };
         let path = e.path();
-        let lock_file = path.join("lock");
-        if !lock_file.exists() {
-            let young = fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .is_none_or(|age| age < UNLOCKED_GRACE);
-            if young {
-                continue;
-            }
-        }
-        if lock::held(&lock_file) || lock::held(&path.join("shim.lock")) {
+        if lock::held(&path.join("lock")) || lock::held(&path.join("shim.lock")) {
             continue;
         }
         let cd = ContainerDir {
@@ -46,7 +55,7 @@ pub fn sweep(root: &Path) {
         if let Ok(cg) = cd.cgroup() {
             let _ = cg.destroy();
         }
-        if fs::remove_dir_all(&path).is_ok() {
+        if crate::lifecycle::remove_all(&path).is_ok() {
             let _ = berth_store::Store::at(root).release(&image_lease_holder(id));
         }
     }
