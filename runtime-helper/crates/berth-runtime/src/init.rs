@@ -4,7 +4,7 @@ use crate::defaults::{DEFAULT_PATH, USER_ANNOTATION};
 use crate::security::{
     apply_rlimits, become_user, cap_sets, cloexec_from_3, seccomp_program, set_no_new_privs,
 };
-use crate::{fdpass, seccomp, user, Result, RuntimeError};
+use crate::{fdpass, rooted, seccomp, user, Result, RuntimeError};
 use nix::fcntl::OFlag;
 use oci_spec::runtime::Spec;
 use std::convert::Infallible;
@@ -143,8 +143,11 @@ fn find_executable(cmd: &str, env: &[String]) -> Result<PathBuf> {
     Err(RuntimeError::NotFound(cmd.to_string()))
 }
 
-fn read_or_empty(p: &str) -> String {
-    std::fs::read_to_string(p).unwrap_or_default()
+/// /etc/passwd or /etc/group of the container, read safely (see [`rooted::read_small`]);
+/// missing is empty, as in Docker.
+fn read_user_db(root: &OwnedFd, p: &str) -> Result<String> {
+    let bytes = rooted::read_small(root, Path::new(p), rooted::MAX_DB_SIZE)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Everything from the pty to execve. Only returns on failure.
@@ -154,21 +157,26 @@ pub(crate) fn become_process(spec: &Spec, plan: ProcessPlan) -> Result<Infallibl
     }
     drop(plan.pty);
     apply_rlimits(spec)?;
+    // Our root is the container's (after pivot_root, or setns into its mount namespace
+    // for exec); every path of the image is walked from it, never through /proc's magic
+    // links to a file this process holds (CVE-2024-21626).
+    let root = rooted::open_root()?;
     let cwd = if plan.cwd.is_empty() {
         "/"
     } else {
         plan.cwd.as_str()
     };
-    if std::env::set_current_dir(cwd).is_err() {
-        // docker creates a missing working directory.
-        std::fs::create_dir_all(cwd).map_err(|e| RuntimeError::sys("mkdir", cwd, e))?;
-        std::env::set_current_dir(cwd).map_err(|e| RuntimeError::sys("chdir", cwd, e))?;
-    }
+    // docker creates a missing working directory; links in the image are followed
+    // inside the root.
+    let dir = rooted::dir(&root, Path::new(cwd), rooted::Links::InRoot)?;
+    rustix::process::fchdir(&dir).map_err(|e| RuntimeError::sys("chdir", cwd, e))?;
+    drop(dir);
     let user = user::resolve(
         &plan.user,
-        &read_or_empty("/etc/passwd"),
-        &read_or_empty("/etc/group"),
+        &read_user_db(&root, "/etc/passwd")?,
+        &read_user_db(&root, "/etc/group")?,
     )?;
+    drop(root);
     let mut env = plan.env;
     if env_get(&env, "HOME").is_none() {
         env.push(format!("HOME={}", user.home));

@@ -18,6 +18,7 @@ mod init;
 mod linux;
 mod net;
 pub mod recording;
+mod rooted;
 mod rootfs;
 pub mod seccomp;
 mod seccomp_bpf;
