@@ -49,7 +49,7 @@ const MAX_LINKS: usize = 40;
 
 /// The magic number of the filesystem `fd` is on (the field's type differs by arch).
 #[allow(clippy::unnecessary_cast)]
-fn fs_magic(fd: &impl AsFd) -> Option<i64> {
+pub(crate) fn fs_magic(fd: &impl AsFd) -> Option<i64> {
     rustix::fs::fstatfs(fd).ok().map(|st| st.f_type as i64)
 }
 

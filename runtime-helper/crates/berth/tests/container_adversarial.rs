@@ -687,3 +687,22 @@ fn user_and_group_ids_out_of_range_are_refused() {
     e.ok(&["rm", "-f", &id]);
     assert!(e.container_ids().is_empty(), "{:?}", e.container_ids());
 }
+
+/// `exec -t` in a container that made /dev/ptmx and /dev/console links to the fds an
+/// exec'd process holds before it execs: the pty is opened without those paths.
+#[test]
+fn exec_tty_ignores_a_planted_ptmx() {
+    let e = Engine::new();
+    let id = e.run_detached(&["busybox", "sleep", "300"]);
+    e.ok(&[
+        "exec",
+        &id,
+        "sh",
+        "-c",
+        "rm -f /dev/ptmx && ln -s /proc/self/fd/5 /dev/ptmx && ls -l /dev/ptmx",
+    ]);
+    let o = berth_within(&e, 30, &["exec", "-t", &id, "tty"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("/dev/pts/"), "{}", stdout(&o));
+    e.ok(&["rm", "-f", &id]);
+}
