@@ -139,6 +139,15 @@ impl LinuxSyscall {
     }
 
     fn attach(&self, mnt: &OwnedFd, target: &OwnedFd, path: &Path) -> Result<()> {
+        // Over the root the mount would be invisible to the container (its root is the
+        // directory below): a path that a link led back to `/` (Docker refuses `-v x:/`).
+        let id = |fd: &OwnedFd| rustix::fs::fstat(fd).map(|st| (st.st_dev, st.st_ino));
+        if id(target).ok() == id(self.root()?).ok() {
+            return Err(RuntimeError::UnsafePath {
+                path: path.to_path_buf(),
+                reason: "it is the container's root directory".into(),
+            });
+        }
         move_mount(
             mnt,
             "",

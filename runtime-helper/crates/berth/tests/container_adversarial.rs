@@ -382,6 +382,7 @@ fn bind_targets_follow_links_only_inside_the_root() {
         plant_link(r, "/tosysfile", SYSCTL);
         plant_link(r, "/magic", "/proc/self/cwd");
         plant_link(r, "/tosysfs", "/sys/kernel");
+        plant_link(r, "/toroot", "../..");
     });
     let v = |s: &Path, d: &str| format!("{}:{d}", s.display());
     // Followed inside the root: the volume shows at the link's target in the container.
@@ -411,6 +412,7 @@ fn bind_targets_follow_links_only_inside_the_root() {
         (&src, "/magic"),
         (&src, "/magic/x"),
         (&src, "/tosysfs/sub"),
+        (&src, "/toroot"),
     ] {
         let o = berth_within(
             &e,
