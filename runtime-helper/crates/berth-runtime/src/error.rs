@@ -26,6 +26,13 @@ pub enum RuntimeError {
     NoSuchUser(String),
     #[error("unable to find group {0}: no matching entries in group file")]
     NoSuchGroup(String),
+    /// A path in the image that the runtime will not use as it is (a planted symlink, a
+    /// FIFO for /etc/passwd, …).
+    #[error("refusing {path}: {reason}")]
+    UnsafePath { path: PathBuf, reason: String },
+    /// A user or group id outside Docker's range (0..=2147483647); `what` says which.
+    #[error("{what} is out of range: user and group ids must be between 0 and {max}", max = crate::user::MAX_ID)]
+    IdOutOfRange { what: String },
     #[error("seccomp: {0}")]
     Seccomp(String),
     /// An error reported by the container's init process before exec.
@@ -77,7 +84,9 @@ impl RuntimeError {
             RuntimeError::CannotExec { .. } => ErrorKind::CannotExec,
             RuntimeError::InvalidSpec(_)
             | RuntimeError::NoSuchUser(_)
-            | RuntimeError::NoSuchGroup(_) => ErrorKind::InvalidInput,
+            | RuntimeError::NoSuchGroup(_)
+            | RuntimeError::UnsafePath { .. }
+            | RuntimeError::IdOutOfRange { .. } => ErrorKind::InvalidInput,
             RuntimeError::Init { kind, .. } => *kind,
             RuntimeError::Sys { .. } | RuntimeError::Seccomp(_) => ErrorKind::System,
         }

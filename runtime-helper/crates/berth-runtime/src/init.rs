@@ -4,8 +4,7 @@ use crate::defaults::{DEFAULT_PATH, USER_ANNOTATION};
 use crate::security::{
     apply_rlimits, become_user, cap_sets, cloexec_from_3, seccomp_program, set_no_new_privs,
 };
-use crate::{fdpass, seccomp, user, Result, RuntimeError};
-use nix::fcntl::OFlag;
+use crate::{fdpass, rooted, seccomp, user, Result, RuntimeError};
 use oci_spec::runtime::Spec;
 use std::convert::Infallible;
 use std::ffi::CString;
@@ -72,19 +71,57 @@ pub(crate) fn dup_onto(fd: &impl AsRawFd, target: i32) -> Result<()> {
 
 /// Allocates a pty in the container's own devpts, sized before anything runs on it,
 /// hands the master to the engine and makes the slave the controlling terminal and stdio.
+/// Both ends are opened without a path the container controls: the master through a walk
+/// that takes no symlink (an exec'd process runs where the container could have made
+/// /dev/ptmx a link to one of our fds), the slave with TIOCGPTPEER.
 pub(crate) fn setup_pty(sock: &OwnedFd, size: Option<(u16, u16)>) -> Result<String> {
-    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
-        .map_err(|e| RuntimeError::sys("open", "/dev/ptmx", e))?;
-    nix::pty::grantpt(&master).map_err(|e| RuntimeError::sys("grantpt", "/dev/ptmx", e))?;
-    nix::pty::unlockpt(&master).map_err(|e| RuntimeError::sys("unlockpt", "/dev/ptmx", e))?;
-    let name =
-        nix::pty::ptsname_r(&master).map_err(|e| RuntimeError::sys("ptsname", "/dev/ptmx", e))?;
-    let slave = nix::fcntl::open(
-        name.as_str(),
-        OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )
-    .map_err(|e| RuntimeError::sys("open", &name, e))?;
+    let ptmx = Path::new("/dev/pts/ptmx");
+    let root = rooted::open_root()?;
+    let walk = |flags| {
+        rooted::walk(
+            &root,
+            ptmx,
+            rooted::Links::Refuse,
+            rooted::Create::Nothing,
+            flags,
+        )?
+        .ok_or_else(|| RuntimeError::sys("open", ptmx, std::io::ErrorKind::NotFound))
+    };
+    let probe = walk(rustix::fs::OFlags::PATH)?;
+    #[allow(clippy::unnecessary_cast)]
+    let devpts = libc::DEVPTS_SUPER_MAGIC as i64;
+    if rooted::fs_magic(&probe) != Some(devpts) {
+        return Err(RuntimeError::UnsafePath {
+            path: ptmx.into(),
+            reason: "not on the container's devpts".into(),
+        });
+    }
+    drop(probe);
+    let master = walk(rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY)?;
+    drop(root);
+    let ioctl_err = |op: &'static str| RuntimeError::sys(op, ptmx, std::io::Error::last_os_error());
+    let unlock: libc::c_int = 0;
+    // SAFETY: TIOCSPTLCK reads an int; TIOCGPTN writes an unsigned int; both on our master.
+    if unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &unlock) } < 0 {
+        return Err(ioctl_err("unlockpt"));
+    }
+    let mut n: libc::c_uint = 0;
+    // SAFETY: as above.
+    if unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut n) } < 0 {
+        return Err(ioctl_err("ptsname"));
+    }
+    let name = format!("/dev/pts/{n}");
+    // SAFETY: TIOCGPTPEER opens the master's peer and returns a new fd (or -1).
+    let slave = unsafe {
+        libc::ioctl(
+            master.as_raw_fd(),
+            libc::TIOCGPTPEER,
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        )
+    };
+    if slave < 0 {
+        return Err(ioctl_err("open pty peer"));
+    }
     if let Some((rows, cols)) = size {
         let ws = libc::winsize {
             ws_row: rows,
@@ -143,8 +180,11 @@ fn find_executable(cmd: &str, env: &[String]) -> Result<PathBuf> {
     Err(RuntimeError::NotFound(cmd.to_string()))
 }
 
-fn read_or_empty(p: &str) -> String {
-    std::fs::read_to_string(p).unwrap_or_default()
+/// /etc/passwd or /etc/group of the container, read safely (see [`rooted::read_small`]);
+/// missing is empty, as in Docker.
+fn read_user_db(root: &OwnedFd, p: &str) -> Result<String> {
+    let bytes = rooted::read_small(root, Path::new(p), rooted::MAX_DB_SIZE)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Everything from the pty to execve. Only returns on failure.
@@ -154,21 +194,26 @@ pub(crate) fn become_process(spec: &Spec, plan: ProcessPlan) -> Result<Infallibl
     }
     drop(plan.pty);
     apply_rlimits(spec)?;
+    // Our root is the container's (after pivot_root, or setns into its mount namespace
+    // for exec); every path of the image is walked from it, never through /proc's magic
+    // links to a file this process holds (CVE-2024-21626).
+    let root = rooted::open_root()?;
     let cwd = if plan.cwd.is_empty() {
         "/"
     } else {
         plan.cwd.as_str()
     };
-    if std::env::set_current_dir(cwd).is_err() {
-        // docker creates a missing working directory.
-        std::fs::create_dir_all(cwd).map_err(|e| RuntimeError::sys("mkdir", cwd, e))?;
-        std::env::set_current_dir(cwd).map_err(|e| RuntimeError::sys("chdir", cwd, e))?;
-    }
+    // docker creates a missing working directory; links in the image are followed
+    // inside the root.
+    let dir = rooted::dir(&root, Path::new(cwd), rooted::Links::InRoot)?;
+    rustix::process::fchdir(&dir).map_err(|e| RuntimeError::sys("chdir", cwd, e))?;
+    drop(dir);
     let user = user::resolve(
         &plan.user,
-        &read_or_empty("/etc/passwd"),
-        &read_or_empty("/etc/group"),
+        &read_user_db(&root, "/etc/passwd")?,
+        &read_user_db(&root, "/etc/group")?,
     )?;
+    drop(root);
     let mut env = plan.env;
     if env_get(&env, "HOME").is_none() {
         env.push(format!("HOME={}", user.home));

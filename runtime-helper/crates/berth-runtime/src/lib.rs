@@ -6,9 +6,13 @@
 //!   the files generated per start ([`GeneratedFile`]).
 //! - Every privileged call that shapes the container's filesystem goes through the
 //!   [`Syscall`] trait, so the order of mounts is unit-tested with [`recording::Recorder`].
-//! - The rootfs is hostile: after pivot_root every mount target is resolved with
-//!   openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and mounted through an fd, never
-//!   through a path the image could redirect.
+//! - The rootfs is hostile: after pivot_root every path the runtime creates, opens or
+//!   mounts on (mount targets, masks, device nodes, /etc/hosts & co., the working
+//!   directory, /etc/passwd, the pty) is walked inside the root by `rooted` and used
+//!   through an fd. The engine's own mount points take no symlink at all; `-v` targets,
+//!   generated files, the workdir and /etc/passwd follow links inside the root only, never
+//!   /proc links, never onto procfs/sysfs/cgroupfs. Mask sources are our own objects.
+//! - Every uid and gid a process gets is within 0..=2147483647 ([`user::MAX_ID`]).
 //! - Nothing opened by the engine survives execve into the container (close_range CLOEXEC).
 pub mod defaults;
 mod error;
@@ -18,6 +22,7 @@ mod init;
 mod linux;
 mod net;
 pub mod recording;
+mod rooted;
 mod rootfs;
 pub mod seccomp;
 mod seccomp_bpf;
@@ -92,7 +97,8 @@ pub trait Syscall {
     /// Opens a host path for a bind mount; returns whether it is a directory.
     fn open_bind_source(&mut self, source: &Path, recursive: bool) -> Result<(BindHandle, bool)>;
     fn pivot_root(&mut self, new_root: &Path) -> Result<()>;
-    /// Mounts a fresh filesystem; `data` are fsconfig key[=value] options.
+    /// Mounts a fresh filesystem; `data` are fsconfig key[=value] options. The target
+    /// (made if missing) may not be or go through a symlink.
     fn mount_fs(
         &mut self,
         fstype: &str,
@@ -108,6 +114,8 @@ pub trait Syscall {
     fn enter_cgroup(&mut self) -> Result<()>;
     /// The container's cgroupfs, read-only, for this host's hierarchy layout.
     fn mount_cgroupfs(&mut self, target: &Path) -> Result<()>;
+    /// Attaches an opened bind source at `target` (made if missing). As in Docker, links
+    /// in the image are followed, inside the root only and never onto procfs or sysfs.
     fn attach_bind(
         &mut self,
         handle: BindHandle,
@@ -115,9 +123,12 @@ pub trait Syscall {
         is_dir: bool,
         attrs: Attrs,
     ) -> Result<()>;
-    /// Hides `path`: /dev/null over a file, a read-only tmpfs over a directory.
+    /// Hides `path`: our own /dev/null over a file, a fresh read-only tmpfs over a
+    /// directory (never anything the image provides); missing paths are skipped, a
+    /// symlinked one is an error.
     fn mask(&mut self, path: &Path) -> Result<()>;
-    /// Bind-mounts `path` onto itself read-only; missing paths are skipped.
+    /// Bind-mounts `path` onto itself read-only; missing paths are skipped, a symlinked
+    /// one is an error.
     fn readonly(&mut self, path: &Path) -> Result<()>;
     /// Makes `file` in the container's /dev tmpfs and binds it onto its path (see
     /// [`GeneratedFile`]). Needs /dev mounted as a tmpfs.

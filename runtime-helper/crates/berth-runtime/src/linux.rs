@@ -1,17 +1,21 @@
 //! The real [`Syscall`]: the new mount API (fsopen/fsmount/open_tree/move_mount) onto
-//! O_PATH fds resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so a
-//! symlink planted in the image cannot send a mount anywhere outside the container.
+//! O_PATH fds walked in the container's root by [`crate::rooted`], so a symlink planted
+//! in the image cannot send a mount anywhere outside the container: the engine's own
+//! mount points, masks, read-only paths and /dev entries take no symlink at all, `-v`
+//! targets and the generated /etc files follow links inside the root only. Mask sources
+//! are our own objects (a private /dev/null, a fresh tmpfs), never a path in the image.
+use crate::rooted::{self, Create, Links};
 use crate::{Attrs, BindHandle, Result, Rootfs, RuntimeError, Syscall};
 use berth_cgroups::{Layout, Mode, V1Joiner};
 use nix::sched::CloneFlags;
-use rustix::fs::{Mode as FMode, OFlags, ResolveFlags, CWD};
+use rustix::fs::{Mode as FMode, OFlags, CWD};
 use rustix::io::Errno;
 use rustix::mount::{
     fsconfig_create, fsconfig_set_flag, fsconfig_set_string, fsmount, fsopen, move_mount,
     open_tree, FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags, OpenTreeFlags,
 };
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 pub struct LinuxSyscall {
     root: Option<OwnedFd>,
@@ -26,6 +30,8 @@ pub struct LinuxSyscall {
     cgroup_ns: bool,
     /// Generated files made so far (their names in /dev while they are being bound).
     generated: usize,
+    /// A private tmpfs, never attached, holding our /dev/null (see `null_device`).
+    private: Option<OwnedFd>,
 }
 
 impl LinuxSyscall {
@@ -39,6 +45,7 @@ impl LinuxSyscall {
             cgroup_joiner: None,
             cgroup_ns: false,
             generated: 0,
+            private: None,
         }
     }
 
@@ -63,67 +70,48 @@ impl LinuxSyscall {
             .ok_or_else(|| RuntimeError::InvalidSpec("mount before pivot_root".into()))
     }
 
-    /// Opens an existing path inside the container root without following it out.
-    pub(crate) fn resolve(&self, path: &Path) -> std::result::Result<OwnedFd, Errno> {
-        let root = self.root.as_ref().ok_or(Errno::INVAL)?;
-        let rel = relative(path);
-        if rel.as_os_str().is_empty() {
-            return rustix::fs::openat(root, ".", OFlags::PATH | OFlags::CLOEXEC, FMode::empty());
-        }
-        rustix::fs::openat2(
-            root,
-            &rel,
-            OFlags::PATH | OFlags::CLOEXEC,
-            FMode::empty(),
-            ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
-        )
+    /// Walks an existing `path` in the root: None if it does not exist.
+    fn lookup(&self, path: &Path, links: Links) -> Result<Option<OwnedFd>> {
+        rooted::walk(self.root()?, path, links, Create::Nothing, OFlags::PATH)
     }
 
-    fn resolve_err(&self, op: &'static str, path: &Path) -> Result<OwnedFd> {
-        self.resolve(path)
-            .map_err(|e| RuntimeError::sys(op, path, e))
+    /// A directory mount point (made if missing), no symlink followed: the engine's
+    /// own mounts (/proc, /sys, /dev, /dev/pts, cgroupfs, …).
+    fn system_dir(&self, path: &Path) -> Result<OwnedFd> {
+        rooted::dir(self.root()?, path, Links::Refuse)
     }
 
-    /// mkdir -p inside the root, each directory resolved in the root. Only the missing
-    /// components are created, from the deepest one that exists: most targets (/proc,
-    /// /sys, /dev once mounted) or their parents exist, so this is one or three syscalls.
-    fn mkdir_all(&self, path: &Path) -> Result<OwnedFd> {
-        if let Ok(fd) = self.resolve(path) {
-            return Ok(fd);
-        }
-        let rel = relative(path);
-        let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
-            // The root itself: resolving it failed for a reason mkdir cannot fix.
-            return self.resolve_err("open", path);
-        };
-        let parent = self.mkdir_all(&Path::new("/").join(parent))?;
-        match rustix::fs::mkdirat(&parent, name, FMode::from_raw_mode(0o755)) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => return Err(RuntimeError::sys("mkdir", Path::new("/").join(&rel), e)),
-        }
-        self.resolve_err("open", path)
-    }
-
-    /// Opens `path` in the root, creating an empty file (and parents) if it is missing.
-    fn ensure_file(&self, path: &Path) -> Result<OwnedFd> {
-        if let Ok(fd) = self.resolve(path) {
-            return Ok(fd);
-        }
-        let parent_path = path.parent().unwrap_or(Path::new("/"));
-        let parent = self.mkdir_all(parent_path)?;
+    /// The parent directory of `path` (made if missing, no symlink followed) and its
+    /// last component, to make a node or a link in.
+    fn system_parent<'p>(&self, path: &'p Path) -> Result<(OwnedFd, &'p std::ffi::OsStr)> {
         let name = path
             .file_name()
             .ok_or_else(|| RuntimeError::InvalidSpec(format!("bad path {}", path.display())))?;
-        match rustix::fs::openat(
-            &parent,
-            name,
-            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-            FMode::from_raw_mode(0o644),
-        ) {
-            Ok(_) | Err(Errno::EXIST) => {}
-            Err(e) => return Err(RuntimeError::sys("create", path, e)),
+        let parent = self.system_dir(path.parent().unwrap_or(Path::new("/")))?;
+        Ok((parent, name))
+    }
+
+    /// Our own /dev/null, the source of every file mask: a node in a tmpfs this process
+    /// made and never attached anywhere, so nothing in the image can stand in for it.
+    fn null_device(&mut self) -> Result<&OwnedFd> {
+        if self.private.is_none() {
+            let fs = self.new_mount(
+                "tmpfs",
+                "tmpfs",
+                &[("size".into(), Some("4k".into()))],
+                Attrs::default(),
+            )?;
+            rustix::fs::mknodat(
+                &fs,
+                "null",
+                rustix::fs::FileType::CharacterDevice,
+                FMode::from_raw_mode(0o666),
+                rustix::fs::makedev(1, 3),
+            )
+            .map_err(|e| RuntimeError::sys("mknod", "(private) null", e))?;
+            self.private = Some(fs);
         }
-        self.resolve_err("open", path)
+        Ok(self.private.as_ref().expect("made above"))
     }
 
     fn new_mount(
@@ -151,6 +139,15 @@ impl LinuxSyscall {
     }
 
     fn attach(&self, mnt: &OwnedFd, target: &OwnedFd, path: &Path) -> Result<()> {
+        // Over the root the mount would be invisible to the container (its root is the
+        // directory below): a path that a link led back to `/` (Docker refuses `-v x:/`).
+        let id = |fd: &OwnedFd| rustix::fs::fstat(fd).map(|st| (st.st_dev, st.st_ino));
+        if id(target).ok() == id(self.root()?).ok() {
+            return Err(RuntimeError::UnsafePath {
+                path: path.to_path_buf(),
+                reason: "it is the container's root directory".into(),
+            });
+        }
         move_mount(
             mnt,
             "",
@@ -160,12 +157,6 @@ impl LinuxSyscall {
         )
         .map_err(|e| RuntimeError::sys("move_mount", path, e))
     }
-}
-
-fn relative(path: &Path) -> PathBuf {
-    path.components()
-        .filter(|c| matches!(c, Component::Normal(_)))
-        .collect()
 }
 
 fn attr_flags(a: Attrs) -> MountAttrFlags {
@@ -328,16 +319,17 @@ impl Syscall for LinuxSyscall {
     }
 
     fn open_bind_source(&mut self, source: &Path, recursive: bool) -> Result<(BindHandle, bool)> {
-        let meta =
-            std::fs::metadata(source).map_err(|e| RuntimeError::sys("bind source", source, e))?;
         let mut flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC;
         if recursive {
             flags |= OpenTreeFlags::AT_RECURSIVE;
         }
         let fd =
             open_tree(CWD, source, flags).map_err(|e| RuntimeError::sys("open_tree", source, e))?;
+        // The kind of what was opened, not of what the path named a moment before.
+        let st = rustix::fs::fstat(&fd).map_err(|e| RuntimeError::sys("bind source", source, e))?;
+        let is_dir = rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir();
         self.binds.push(fd);
-        Ok((BindHandle(self.binds.len() - 1), meta.is_dir()))
+        Ok((BindHandle(self.binds.len() - 1), is_dir))
     }
 
     fn pivot_root(&mut self, new_root: &Path) -> Result<()> {
@@ -367,7 +359,7 @@ impl Syscall for LinuxSyscall {
         data: &[(String, Option<String>)],
         attrs: Attrs,
     ) -> Result<()> {
-        let target_fd = self.mkdir_all(target)?;
+        let target_fd = self.system_dir(target)?;
         let mnt = self.new_mount(fstype, source, data, attrs)?;
         self.attach(&mnt, &target_fd, target)
     }
@@ -411,7 +403,7 @@ impl Syscall for LinuxSyscall {
                 .unwrap_or_else(|| "unified".into());
             self.mount_fs("cgroup2", "cgroup2", &target.join(name), &[], ro)?;
         }
-        let tmpfs = self.resolve_err("open", target)?;
+        let tmpfs = self.system_dir(target)?;
         set_attrs(&tmpfs, ro, false, target)
     }
 
@@ -422,10 +414,11 @@ impl Syscall for LinuxSyscall {
         is_dir: bool,
         attrs: Attrs,
     ) -> Result<()> {
+        // As Docker: a link in the image is followed, inside the root only.
         let target_fd = if is_dir {
-            self.mkdir_all(target)?
+            rooted::dir(self.root()?, target, Links::InRoot)?
         } else {
-            self.ensure_file(target)?
+            rooted::file(self.root()?, target, Links::InRoot)?
         };
         let mnt = self
             .binds
@@ -436,41 +429,35 @@ impl Syscall for LinuxSyscall {
     }
 
     fn mask(&mut self, path: &Path) -> Result<()> {
-        let fd = match self.resolve(path) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) => return Ok(()),
-            Err(e) => return Err(RuntimeError::sys("open", path, e)),
+        let Some(fd) = self.lookup(path, Links::Refuse)? else {
+            return Ok(());
         };
         let st = rustix::fs::fstat(&fd).map_err(|e| RuntimeError::sys("stat", path, e))?;
+        let hardened = Attrs {
+            rdonly: true,
+            nosuid: true,
+            noexec: true,
+            nodev: false,
+        };
         let mnt = if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() {
-            self.new_mount(
-                "tmpfs",
-                "tmpfs",
-                &[],
-                Attrs {
-                    rdonly: true,
-                    ..Default::default()
-                },
-            )?
+            self.new_mount("tmpfs", "tmpfs", &[], hardened)?
         } else {
-            let null = self.resolve_err("open", Path::new("/dev/null"))?;
-            open_tree(
-                &null,
-                "",
-                OpenTreeFlags::OPEN_TREE_CLONE
-                    | OpenTreeFlags::OPEN_TREE_CLOEXEC
-                    | OpenTreeFlags::AT_EMPTY_PATH,
+            let null = self.null_device()?;
+            let mnt = open_tree(
+                null,
+                "null",
+                OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
             )
-            .map_err(|e| RuntimeError::sys("open_tree", "/dev/null", e))?
+            .map_err(|e| RuntimeError::sys("open_tree", "(private) null", e))?;
+            set_attrs(&mnt, hardened, false, path)?;
+            mnt
         };
         self.attach(&mnt, &fd, path)
     }
 
     fn readonly(&mut self, path: &Path) -> Result<()> {
-        let fd = match self.resolve(path) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) => return Ok(()),
-            Err(e) => return Err(RuntimeError::sys("open", path, e)),
+        let Some(fd) = self.lookup(path, Links::Refuse)? else {
+            return Ok(());
         };
         let mnt = open_tree(
             &fd,
@@ -486,7 +473,8 @@ impl Syscall for LinuxSyscall {
     }
 
     fn mount_generated(&mut self, file: &crate::GeneratedFile) -> Result<()> {
-        let dev = self.resolve_err("open", Path::new("/dev"))?;
+        // /dev is the container's tmpfs (a symlinked /dev was refused at its mount).
+        let dev = self.system_dir(Path::new("/dev"))?;
         let name = format!(".berth-generated-{}", self.generated);
         self.generated += 1;
         let at = Path::new("/dev").join(&name);
@@ -505,7 +493,8 @@ impl Syscall for LinuxSyscall {
             OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
         )
         .map_err(|e| RuntimeError::sys("open_tree", &at, e))?;
-        let target = self.ensure_file(&file.path)?;
+        // As Docker (Ubuntu's /etc/resolv.conf is a link): followed inside the root only.
+        let target = rooted::file(self.root()?, &file.path, Links::InRoot)?;
         self.attach(&src, &target, &file.path)?;
         // The bind holds the file; its name in the container's /dev goes.
         rustix::fs::unlinkat(&dev, name.as_str(), rustix::fs::AtFlags::empty())
@@ -513,8 +502,8 @@ impl Syscall for LinuxSyscall {
     }
 
     fn mknod_char(&mut self, path: &Path, major: u32, minor: u32, mode: u32) -> Result<()> {
-        let parent = self.mkdir_all(path.parent().unwrap_or(Path::new("/")))?;
-        let name = path.file_name().unwrap_or_default();
+        let (parent, name) = self.system_parent(path)?;
+        let dev = rustix::fs::makedev(major, minor);
         // mknod honours the umask: the init clears it (spawn::init_main), so `mode` is
         // the node's mode without a chmod per device.
         match rustix::fs::mknodat(
@@ -522,17 +511,41 @@ impl Syscall for LinuxSyscall {
             name,
             rustix::fs::FileType::CharacterDevice,
             FMode::from_raw_mode(mode),
-            rustix::fs::makedev(major, minor),
+            dev,
         ) {
-            Ok(()) | Err(Errno::EXIST) => Ok(()),
+            Ok(()) => Ok(()),
+            // Already there is fine only as this very device (never, e.g., a symlink).
+            Err(Errno::EXIST) => {
+                let st = rustix::fs::statat(&parent, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+                    .map_err(|e| RuntimeError::sys("stat", path, e))?;
+                if rustix::fs::FileType::from_raw_mode(st.st_mode)
+                    == rustix::fs::FileType::CharacterDevice
+                    && st.st_rdev == dev
+                {
+                    Ok(())
+                } else {
+                    Err(RuntimeError::UnsafePath {
+                        path: path.to_path_buf(),
+                        reason: format!("exists and is not the device {major}:{minor}"),
+                    })
+                }
+            }
             Err(e) => Err(RuntimeError::sys("mknod", path, e)),
         }
     }
 
     fn symlink(&mut self, target: &str, link: &Path) -> Result<()> {
-        let parent = self.mkdir_all(link.parent().unwrap_or(Path::new("/")))?;
-        match rustix::fs::symlinkat(target, &parent, link.file_name().unwrap_or_default()) {
-            Ok(()) | Err(Errno::EXIST) => Ok(()),
+        let (parent, name) = self.system_parent(link)?;
+        match rustix::fs::symlinkat(target, &parent, name) {
+            Ok(()) => Ok(()),
+            // Already there is fine only as this very link.
+            Err(Errno::EXIST) => match rustix::fs::readlinkat(&parent, name, Vec::new()) {
+                Ok(t) if t.as_bytes() == target.as_bytes() => Ok(()),
+                _ => Err(RuntimeError::UnsafePath {
+                    path: link.to_path_buf(),
+                    reason: format!("exists and is not a link to {target}"),
+                }),
+            },
             Err(e) => Err(RuntimeError::sys("symlink", link, e)),
         }
     }
@@ -555,7 +568,9 @@ impl Syscall for LinuxSyscall {
     }
 
     fn bind_console(&mut self, pts: &Path) -> Result<()> {
-        let src = self.resolve_err("open", pts)?;
+        let src = self
+            .lookup(pts, Links::Refuse)?
+            .ok_or_else(|| RuntimeError::sys("open", pts, Errno::NOENT))?;
         let mnt = open_tree(
             &src,
             "",
@@ -564,7 +579,7 @@ impl Syscall for LinuxSyscall {
                 | OpenTreeFlags::AT_EMPTY_PATH,
         )
         .map_err(|e| RuntimeError::sys("open_tree", pts, e))?;
-        let target = self.ensure_file(Path::new("/dev/console"))?;
+        let target = rooted::file(self.root()?, Path::new("/dev/console"), Links::Refuse)?;
         self.attach(&mnt, &target, Path::new("/dev/console"))
     }
 }

@@ -18,6 +18,12 @@ fn host_mounts_under(dir: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// Symlinked /proc, /dev and /sys are refused (as runc refuses them for /proc and /sys):
+/// the engine's own mount points take no symlink, so a mount can neither land on the
+/// host nor somewhere a lookup in the container would not see it (issue 9: a /dev
+/// redirected that way let the masks be bound from a host sysctl). More cases, and links
+/// that are followed inside the root (`-v` targets, /etc/hosts, workdir, /etc/passwd),
+/// are in container_adversarial.rs.
 #[test]
 fn planted_symlinks_do_not_redirect_mounts_to_the_host() {
     let e = Engine::new();
@@ -25,38 +31,41 @@ fn planted_symlinks_do_not_redirect_mounts_to_the_host() {
     for d in ["proc", "dev", "sys", "etc"] {
         std::fs::create_dir_all(bait.join(d)).unwrap();
     }
-    let rootfs = e.dir.path().join("evil");
-    make_rootfs(&rootfs);
     for d in ["proc", "dev", "sys"] {
+        let rootfs = e.dir.path().join(format!("evil-{d}"));
+        make_rootfs(&rootfs);
         std::fs::remove_dir(rootfs.join(d)).unwrap();
-        // Absolute links to host paths: followed on the host they would land on `bait`.
+        // An absolute link to a host path: followed on the host it would land on `bait`.
         symlink(bait.join(d), rootfs.join(d)).unwrap();
-        // The same path exists inside the image, so resolved in the container's root
-        // the mount has somewhere to go and the container can run.
+        // The same path exists inside the image: followed inside the root, the mount
+        // would have somewhere to go. It is refused all the same.
         std::fs::create_dir_all(rootfs.join(bait.strip_prefix("/").unwrap()).join(d)).unwrap();
+        let tar = e.dir.path().join(format!("evil-{d}.tar"));
+        tar_dir(&rootfs, &tar);
+        let image = format!("evil-{d}");
+        e.ok(&["import", tar.to_str().unwrap(), &image]);
+        let o = e.berth(&["run", "--rm", &image, "cat", "/proc/self/mountinfo"]);
+        assert_eq!(code(&o), 125, "{}", stdout(&o));
+        assert_stderr_contains(
+            &o,
+            &format!("refusing /{d}: /{d} is a symlink in the image"),
+        );
     }
+    // /etc/passwd through a /proc magic link: refused, not read from wherever it leads.
+    let rootfs = e.dir.path().join("evil-passwd");
+    make_rootfs(&rootfs);
     std::fs::remove_file(rootfs.join("etc/passwd")).unwrap();
     symlink("/proc/self/root/etc/passwd", rootfs.join("etc/passwd")).unwrap();
-    let tar = e.dir.path().join("evil.tar");
+    let tar = e.dir.path().join("evil-passwd.tar");
     tar_dir(&rootfs, &tar);
-    e.ok(&["import", tar.to_str().unwrap(), "evil"]);
-
-    let o = e.berth(&["run", "--rm", "evil", "cat", "/proc/self/mountinfo"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    // proc and the /dev tmpfs were mounted at the link targets inside the container's
-    // root (so /proc works through the link), not on the host's bait directories.
-    let mounted = |d: &str, fstype: &str| {
-        let want = bait.join(d).to_string_lossy().into_owned();
-        stdout(&o).lines().any(|l| {
-            l.split_whitespace().nth(4) == Some(want.as_str())
-                && l.contains(&format!(" - {fstype} "))
-        })
-    };
-    assert!(
-        mounted("proc", "proc") && mounted("dev", "tmpfs") && mounted("sys", "sysfs"),
-        "{}",
-        stdout(&o)
+    e.ok(&["import", tar.to_str().unwrap(), "evil-passwd"]);
+    let o = e.berth(&["run", "--rm", "evil-passwd", "true"]);
+    assert_eq!(code(&o), 125, "{}", stdout(&o));
+    assert_stderr_contains(
+        &o,
+        "refusing /etc/passwd: a symlink in the image leads it onto /proc",
     );
+
     assert!(
         host_mounts_under(e.dir.path()).is_empty(),
         "{:?}",
