@@ -158,12 +158,11 @@ impl<'s> Txn<'s> {
             if self.has_layer(&chain) {
                 // The layer is there, but this blob must still be the layer it claims to
                 // be, or a later save/push would hand out other content under its name.
-                let (actual, c) = berth_layer::diff_id_of(self.open_blob(blob)?).map_err(|e| {
-                    StoreError::Layer {
+                let (actual, c) = berth_layer::diff_id_of(self.open_blob(blob)?, opts.max_size)
+                    .map_err(|source| StoreError::Layer {
                         digest: blob.to_string(),
-                        source: berth_layer::LayerError::Tar(e),
-                    }
-                })?;
+                        source,
+                    })?;
                 if actual != d {
                     return Err(StoreError::DigestMismatch {
                         what: format!("uncompressed layer {blob} (diffID in image config)"),
