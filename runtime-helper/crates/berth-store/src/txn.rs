@@ -13,6 +13,7 @@ use berth_layer::{Compression, HashingWriter, UnpackOptions};
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -64,7 +65,7 @@ impl<'s> Txn<'s> {
         }
         let tmp = temp_path(&self.store.tmp_dir(), "blob");
         let r = (|| {
-            let f = File::create(&tmp).map_err(StoreError::io(&tmp))?;
+            let f = crate::fsutil::create_private(&tmp).map_err(StoreError::io(&tmp))?;
             let mut w = HashingWriter::new(io::BufWriter::with_capacity(256 * 1024, f));
             let limit = expected
                 .map(|(_, s)| s.saturating_add(1))
@@ -180,7 +181,11 @@ impl<'s> Txn<'s> {
         let src = self.open_blob(blob)?;
         let dir = temp_path(&self.store.tmp_dir(), "layer");
         let r = (|| {
+            // The layer's root is the image's `/`: 0755 whatever the umask, unless the
+            // tar says otherwise (`./`). tmp/ and layers/ keep others out of it.
             fs::create_dir(&dir).map_err(StoreError::io(&dir))?;
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o755))
+                .map_err(StoreError::io(&dir))?;
             let unpacked =
                 berth_layer::unpack(src, &dir, opts).map_err(|source| StoreError::Layer {
                     digest: blob.to_string(),
