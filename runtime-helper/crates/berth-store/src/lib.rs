@@ -42,7 +42,7 @@ pub use error::{ErrorKind, Result, StoreError};
 pub use leases::Lease;
 pub use reference::Reference;
 pub use store::{GcReport, ImageSummary, RemoveReport, ResolvedImage, Store};
-pub use txn::{LayerInfo, Txn};
+pub use txn::{Commit, LayerInfo, Txn};
 
 /// An image ID: the digest of its config, `sha256:<hex>`.
 pub type ImageId = String;

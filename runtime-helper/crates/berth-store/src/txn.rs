@@ -24,6 +24,17 @@ pub struct Txn<'s> {
     layers: Mutex<HashMap<String, PathBuf>>,
 }
 
+/// One image of [`Txn::commit_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct Commit<'a> {
+    /// The manifest's digest (its blob is pending or committed).
+    pub manifest: &'a str,
+    /// The index it was picked from, kept with it (pull by a multi-platform name).
+    pub index: Option<&'a str>,
+    /// Names to point at the image.
+    pub refs: &'a [Reference],
+}
+
 #[derive(Debug, Clone)]
 pub struct LayerInfo {
     pub diff_id: String,
@@ -232,6 +243,44 @@ impl<'s> Txn<'s> {
         index_digest: Option<&str>,
         refs: &[Reference],
     ) -> Result<ImageId> {
+        let mut ids = self.commit_all(&[Commit {
+            manifest: manifest_digest,
+            index: index_digest,
+            refs,
+        }])?;
+        Ok(ids.remove(0))
+    }
+
+    /// [`Txn::commit`] for several images at once (a `load` of a multi-image archive):
+    /// every image is checked complete first, then all are committed together, or none.
+    pub fn commit_all(self, images: &[Commit<'_>]) -> Result<Vec<ImageId>> {
+        let ids = images
+            .iter()
+            .map(|c| self.check_complete(c.manifest, c.index))
+            .collect::<Result<Vec<_>>>()?;
+        self.publish()?;
+        let stored = crate::fsutil::now_rfc3339();
+        self.store.records().update(|r| {
+            for (c, id) in images.iter().zip(&ids) {
+                r.images.insert(
+                    id.clone(),
+                    ImageRecord {
+                        manifest: c.manifest.to_string(),
+                        index: c.index.map(str::to_string),
+                        stored: stored.clone(),
+                    },
+                );
+                for rf in c.refs {
+                    r.refs.insert(rf.to_string(), id.clone());
+                }
+            }
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    /// The image ID of the image behind `manifest_digest`, if all of it is here.
+    fn check_complete(&self, manifest_digest: &str, index_digest: Option<&str>) -> Result<ImageId> {
         let raw = self.read_blob(manifest_digest)?;
         let manifest: Manifest = serde_json::from_slice(&raw).map_err(|e| {
             StoreError::invalid(format!("manifest {manifest_digest}"), e.to_string())
@@ -275,22 +324,6 @@ impl<'s> Txn<'s> {
                 });
             }
         }
-        self.publish()?;
-        let stored = crate::fsutil::now_rfc3339();
-        self.store.records().update(|r| {
-            r.images.insert(
-                id.clone(),
-                ImageRecord {
-                    manifest: manifest_digest.to_string(),
-                    index: index_digest.map(str::to_string),
-                    stored,
-                },
-            );
-            for rf in refs {
-                r.refs.insert(rf.to_string(), id.clone());
-            }
-            Ok(())
-        })?;
         Ok(id)
     }
 
