@@ -481,7 +481,7 @@ fn rmi(global: &GlobalOpts, images: &[String], force: bool) -> Result<()> {
                     println!("Deleted: {d}");
                 }
             }
-            Err(e) => failures.push(format!("removing {name}: {e}")),
+            Err(e) => failures.push(format!("removing {}: {e}", berth_layer::elide(name))),
         }
     }
     if failures.is_empty() {
