@@ -353,17 +353,16 @@ fn manifest_json(config: &str, layers: &[&str], tag: &str) -> Vec<u8> {
 /// Writes `members` as a directory under `dir` (symlinks as symlinks).
 fn write_dir(dir: &std::path::Path, members: &[Raw]) {
     for m in members {
-        let (name, write): (&str, Box<dyn Fn(&std::path::Path)>) = match m {
-            Raw::File(n, d) => (n, Box::new(move |p| fs::write(p, d).unwrap())),
-            Raw::Symlink(n, l) => (
-                n,
-                Box::new(move |p| std::os::unix::fs::symlink(l, p).unwrap()),
-            ),
-            Raw::Hardlink(n, l) => (n, Box::new(move |p| fs::hard_link(dir.join(l), p).unwrap())),
+        let name = match m {
+            Raw::File(n, _) | Raw::Symlink(n, _) | Raw::Hardlink(n, _) => n,
         };
         let p = dir.join(name);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
-        write(&p);
+        match m {
+            Raw::File(_, d) => fs::write(&p, d).unwrap(),
+            Raw::Symlink(_, l) => std::os::unix::fs::symlink(l, &p).unwrap(),
+            Raw::Hardlink(_, l) => fs::hard_link(dir.join(l), &p).unwrap(),
+        }
     }
 }
 

@@ -297,7 +297,7 @@ fn a_compression_bomb_stops_at_the_layer_size_limit() {
     assert_eq!(tree(&root), before);
     // load: an OCI layout holding the bomb.
     let mut layout = Layout::new(&t.path().join("oci"));
-    let m = layout.image(&[raw.clone()], "amd64", false);
+    let m = layout.image(std::slice::from_ref(&raw), "amd64", false);
     layout.tag(m, "docker.io/library/bomb:1");
     let e = fails(&berth(
         &root,
