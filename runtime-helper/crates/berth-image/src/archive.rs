@@ -9,11 +9,15 @@ use berth_layer::{detect_compression, UnpackOptions};
 use berth_store::manifest::{
     Descriptor, Index, Manifest, DOCKER_LIST, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST,
 };
-use berth_store::{hex_of, ImageId, Store, Txn};
+use berth_store::{hex_of, Commit, ImageId, Store, Txn};
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 const MAX_JSON: u64 = 16 << 20;
@@ -31,13 +35,8 @@ struct SaveEntry {
 /// Writes `images` as a `docker save` archive (uncompressed layer tars named by diffID, so
 /// `docker load` and skopeo accept it and a reload gives the same image IDs).
 pub fn save(store: &Store, images: &[String], out: &Path) -> Result<()> {
-    let tmp = out.with_file_name(format!(
-        ".{}.berth-tmp{}",
-        out.file_name().and_then(|n| n.to_str()).unwrap_or("save"),
-        std::process::id()
-    ));
+    let (f, tmp) = create_beside(out)?;
     let r = (|| {
-        let f = File::create(&tmp).map_err(ImageError::io(tmp.display().to_string()))?;
         let mut b = tar::Builder::new(io::BufWriter::new(f));
         let mut entries = Vec::new();
         let mut written = std::collections::HashSet::new();
@@ -107,6 +106,41 @@ pub fn save(store: &Store, images: &[String], out: &Path) -> Result<()> {
     r
 }
 
+/// A new file beside `out` for writing it atomically. O_EXCL: a symlink or file someone
+/// planted at the name (in a shared directory such as /tmp) is never written through.
+/// 0644, as `docker save` writes.
+fn create_beside(out: &Path) -> Result<(File, PathBuf)> {
+    let what = || out.display().to_string();
+    let name = out
+        .file_name()
+        .ok_or_else(|| ImageError::invalid(what(), "not a file name"))?;
+    let mut last = None;
+    for attempt in 0..16u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let tmp = out.with_file_name(format!(
+            ".{}.berth-tmp{}-{nanos}-{attempt}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(ImageError::io(what())(e)),
+        }
+    }
+    Err(ImageError::io(what())(last.unwrap_or_else(|| {
+        io::Error::other("no free temporary name")
+    })))
+}
+
 fn decoded(store: &Store, digest: &str) -> Result<Box<dyn Read>> {
     let mut r = BufReader::new(store.open_blob(digest)?);
     let c = detect_compression(&mut r).map_err(ImageError::io(digest.to_string()))?;
@@ -131,18 +165,75 @@ fn append<W: io::Write>(
 }
 
 /// Where archive members come from: a directory (OCI layout) or a tar file (indexed once).
+///
+/// Every name is resolved inside the archive: in a directory with
+/// `openat2(RESOLVE_BENEATH)` from a handle on it (symlinks inside it are followed while
+/// they stay inside; `..`, absolute symlinks and magic links out of it are refused); in a
+/// tar through its own table of members, following its symlinks and hard links only to
+/// other members. Names with `..` or a leading `/` are refused before any lookup.
 enum Source {
-    Dir(PathBuf),
+    Dir {
+        dir: PathBuf,
+        fd: OwnedFd,
+    },
     Tar {
         file: PathBuf,
-        entries: HashMap<String, (u64, u64)>,
+        members: HashMap<String, Member>,
     },
 }
 
-fn clean(name: &str) -> String {
-    name.trim_start_matches("./")
-        .trim_start_matches('/')
-        .to_string()
+/// A tar member that can be looked up by name.
+enum Member {
+    /// Offset and size of a regular file's data.
+    File(u64, u64),
+    /// A symlink's target, as written (relative to the member's directory).
+    Symlink(String),
+    /// A hard link's target: another member's name (relative to the archive's root).
+    Hardlink(String),
+    /// A directory, or a kind of entry we never read (device, FIFO).
+    Other,
+}
+
+/// The most links followed for one name (Linux's own limit is 40).
+const MAX_HOPS: usize = 40;
+
+/// `name` as components, with empty and `.` parts dropped; `None` if it is absolute or has
+/// a `..` or NUL anywhere.
+fn plain_components(name: &str) -> Option<Vec<&str>> {
+    if name.starts_with('/') || name.contains('\0') {
+        return None;
+    }
+    let mut out = Vec::new();
+    for c in name.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return None,
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// A name the archive's own files gave (manifest.json's `Config` and `Layers`), checked to
+/// stay inside the archive: relative, no `..`, not empty. `what` says where it was found.
+fn member_name(name: &str, what: &str) -> Result<String> {
+    match plain_components(name) {
+        Some(c) if !c.is_empty() && name.len() <= 4096 => Ok(c.join("/")),
+        _ => Err(ImageError::invalid(
+            what.to_string(),
+            format!(
+                "path {} is not inside the archive (absolute, `..` or empty paths are refused)",
+                berth_layer::quoted(name)
+            ),
+        )),
+    }
+}
+
+/// A tar member's own name, normalised; the leading `/` GNU tar would strip is dropped
+/// too. `None` for names with `..` (never reachable by a lookup).
+fn tar_member_name(raw: &[u8]) -> Option<String> {
+    let s = String::from_utf8_lossy(raw);
+    plain_components(s.trim_start_matches('/')).map(|c| c.join("/"))
 }
 
 impl Source {
@@ -150,44 +241,175 @@ impl Source {
         let what = input.display().to_string();
         let md = std::fs::metadata(input).map_err(ImageError::io(what.clone()))?;
         if md.is_dir() {
-            return Ok(Source::Dir(input.to_path_buf()));
+            let fd = rfs::open(
+                input,
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| ImageError::io(what.clone())(e.into()))?;
+            return Ok(Source::Dir {
+                dir: input.to_path_buf(),
+                fd,
+            });
         }
         let f = File::open(input).map_err(ImageError::io(what.clone()))?;
         let mut a = tar::Archive::new(BufReader::new(f));
-        let mut entries = HashMap::new();
+        let mut members = HashMap::new();
         for e in a.entries().map_err(ImageError::io(what.clone()))? {
             let e = e.map_err(|e| ImageError::invalid(&what, format!("not a tar archive: {e}")))?;
-            if e.header().entry_type().is_file() {
-                let name = clean(&String::from_utf8_lossy(&e.path_bytes()));
-                entries.insert(name, (e.raw_file_position(), e.size()));
-            }
+            let Some(name) = tar_member_name(&e.path_bytes()) else {
+                continue;
+            };
+            let link = || {
+                e.link_name_bytes()
+                    .map(|l| String::from_utf8_lossy(&l).into_owned())
+                    .unwrap_or_default()
+            };
+            let m = match e.header().entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => {
+                    Member::File(e.raw_file_position(), e.size())
+                }
+                tar::EntryType::Symlink => Member::Symlink(link()),
+                tar::EntryType::Link => Member::Hardlink(link()),
+                _ => Member::Other,
+            };
+            members.insert(name, m);
         }
         Ok(Source::Tar {
             file: input.to_path_buf(),
-            entries,
+            members,
         })
     }
 
+    fn what(&self, name: &str) -> String {
+        let base = match self {
+            Source::Dir { dir, .. } => dir,
+            Source::Tar { file, .. } => file,
+        };
+        format!("{} member {}", base.display(), berth_layer::quoted(name))
+    }
+
+    /// Whether the archive has something under `name` (a fixed name: `manifest.json`).
+    /// Something that is there but unusable (a symlink out, a directory) still counts, so
+    /// reading it gives the precise error.
     fn has(&self, name: &str) -> bool {
         match self {
-            Source::Dir(d) => d.join(name).is_file(),
-            Source::Tar { entries, .. } => entries.contains_key(name),
+            Source::Dir { fd, .. } => rfs::statat(fd, name, AtFlags::SYMLINK_NOFOLLOW).is_ok(),
+            Source::Tar { members, .. } => members.contains_key(name),
+        }
+    }
+
+    /// The offset and size of the tar member `name` resolves to, following the archive's
+    /// own symlinks and hard links, never out of it.
+    fn resolve_tar(&self, members: &HashMap<String, Member>, name: &str) -> Result<(u64, u64)> {
+        let bad = |reason: String| ImageError::invalid(self.what(name), reason);
+        let mut path: Vec<String> = match plain_components(name) {
+            Some(c) => c.into_iter().map(str::to_string).collect(),
+            None => return Err(bad("absolute or `..` path".into())),
+        };
+        let mut hops = 0;
+        'walk: loop {
+            // The first prefix that is a link is replaced by its target, then the walk
+            // starts over; a path with no links left must be a regular file.
+            for i in 0..path.len() {
+                let prefix = path[..=i].join("/");
+                let target = match members.get(&prefix) {
+                    Some(Member::File(off, len)) if i + 1 == path.len() => return Ok((*off, *len)),
+                    Some(Member::Symlink(t)) => {
+                        if t.starts_with('/') {
+                            return Err(bad(format!(
+                                "{} is a symlink to the absolute path {}, outside the archive",
+                                berth_layer::quoted(&prefix),
+                                berth_layer::quoted(t)
+                            )));
+                        }
+                        let mut base: Vec<String> = path[..i].to_vec();
+                        base.push(t.clone());
+                        (base.join("/"), "symlink")
+                    }
+                    Some(Member::Hardlink(t)) => (t.clone(), "hard link"),
+                    Some(Member::Other) if i + 1 == path.len() => {
+                        return Err(bad("not a regular file".into()))
+                    }
+                    _ => continue,
+                };
+                hops += 1;
+                if hops > MAX_HOPS {
+                    return Err(bad("too many levels of links".into()));
+                }
+                let mut next: Vec<String> = Vec::new();
+                for c in target.0.split('/') {
+                    match c {
+                        "" | "." => {}
+                        ".." => {
+                            if next.pop().is_none() {
+                                return Err(bad(format!(
+                                    "{} is a {} to {}, outside the archive",
+                                    berth_layer::quoted(&prefix),
+                                    target.1,
+                                    berth_layer::quoted(match members.get(&prefix) {
+                                        Some(Member::Symlink(t)) | Some(Member::Hardlink(t)) => t,
+                                        _ => "",
+                                    })
+                                )));
+                            }
+                        }
+                        c => next.push(c.to_string()),
+                    }
+                }
+                next.extend(path[i + 1..].iter().cloned());
+                path = next;
+                continue 'walk;
+            }
+            return Err(bad("no such member in the archive".into()));
         }
     }
 
     fn reader(&self, name: &str) -> Result<Box<dyn Read + Send>> {
-        let name = clean(name);
         match self {
-            Source::Dir(d) => {
-                // Only called with fixed names or `blobs/sha256/<checked hex>`.
-                let p = d.join(&name);
-                let f = File::open(&p).map_err(ImageError::io(p.display().to_string()))?;
-                Ok(Box::new(f))
-            }
-            Source::Tar { file, entries } => {
-                let (off, len) = *entries.get(&name).ok_or_else(|| {
-                    ImageError::invalid(file.display().to_string(), format!("no member {name:?}"))
+            Source::Dir { fd, .. } => {
+                let what = || self.what(name);
+                if plain_components(name).is_none() {
+                    return Err(ImageError::invalid(what(), "absolute or `..` path"));
+                }
+                // O_PATH first: nothing is opened for reading (a device's open has side
+                // effects) before the kind of file is known.
+                let path = rfs::openat2(
+                    fd,
+                    name,
+                    OFlags::PATH | OFlags::CLOEXEC,
+                    Mode::empty(),
+                    ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+                )
+                .map_err(|e| match e {
+                    Errno::XDEV | Errno::LOOP => ImageError::invalid(
+                        what(),
+                        "resolves outside the directory (a symlink or `..` leading out of it)",
+                    ),
+                    e => ImageError::io(what())(e.into()),
                 })?;
+                let st = rfs::fstat(&path).map_err(|e| ImageError::io(what())(e.into()))?;
+                // FIFOs are read as streams, as `cat` would; devices and the rest never.
+                match FileType::from_raw_mode(st.st_mode) {
+                    FileType::RegularFile | FileType::Fifo => {}
+                    t => {
+                        return Err(ImageError::invalid(
+                            what(),
+                            format!("not a regular file ({t:?})"),
+                        ))
+                    }
+                }
+                // Reopened through the handle we checked, not by name again.
+                let f = rfs::open(
+                    format!("/proc/self/fd/{}", path.as_raw_fd()),
+                    OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
+                    Mode::empty(),
+                )
+                .map_err(|e| ImageError::io(what())(e.into()))?;
+                Ok(Box::new(File::from(f)))
+            }
+            Source::Tar { file, members } => {
+                let (off, len) = self.resolve_tar(members, name)?;
                 let mut f = File::open(file).map_err(ImageError::io(file.display().to_string()))?;
                 f.seek(SeekFrom::Start(off))
                     .map_err(ImageError::io(file.display().to_string()))?;
@@ -200,26 +422,38 @@ impl Source {
     fn read_small(&self, name: &str) -> Result<Vec<u8>> {
         let mut b = Vec::new();
         self.reader(name)?
-            .take(MAX_JSON)
+            .take(MAX_JSON + 1)
             .read_to_end(&mut b)
-            .map_err(ImageError::io(name.to_string()))?;
+            .map_err(ImageError::io(self.what(name)))?;
+        if b.len() as u64 > MAX_JSON {
+            return Err(ImageError::invalid(
+                self.what(name),
+                format!("larger than {}", berth_layer::human_size(MAX_JSON)),
+            ));
+        }
         Ok(b)
     }
 
     fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T> {
         serde_json::from_slice(&self.read_small(name)?)
-            .map_err(|e| ImageError::invalid(name.to_string(), e.to_string()))
+            .map_err(|e| ImageError::invalid(self.what(name), e.to_string()))
     }
 }
 
-/// Loads every image in a `docker save` archive or an OCI layout. Returns the image IDs
+/// Loads every image in a `docker save` archive or an OCI layout, unpacking layers with
+/// `opts` (size limit, free-space reserve). All images are committed together or none:
+/// a bad path, blob or layer anywhere leaves the store as it was. Returns the image IDs
 /// with the names they got.
-pub fn load(store: &Store, input: &Path) -> Result<Vec<(ImageId, Vec<String>)>> {
+pub fn load(
+    store: &Store,
+    input: &Path,
+    opts: &UnpackOptions,
+) -> Result<Vec<(ImageId, Vec<String>)>> {
     let src = Source::open(input)?;
     if src.has("manifest.json") {
-        load_docker(store, &src)
+        load_docker(store, &src, opts)
     } else if src.has("index.json") && src.has("oci-layout") {
-        load_oci(store, &src)
+        load_oci(store, &src, opts)
     } else {
         Err(ImageError::invalid(
             input.display().to_string(),
@@ -228,19 +462,49 @@ pub fn load(store: &Store, input: &Path) -> Result<Vec<(ImageId, Vec<String>)>> 
     }
 }
 
-fn load_docker(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)>> {
+/// A `docker save` manifest entry whose paths and names were checked.
+struct CheckedEntry {
+    config: String,
+    layers: Vec<String>,
+    refs: Vec<Reference>,
+}
+
+fn load_docker(
+    store: &Store,
+    src: &Source,
+    opts: &UnpackOptions,
+) -> Result<Vec<(ImageId, Vec<String>)>> {
     let entries: Vec<SaveEntry> = src.read_json("manifest.json")?;
-    let mut out = Vec::new();
-    for e in entries {
-        let txn = store.begin()?;
+    // Every path and name is checked before anything is read or written.
+    let mut checked = Vec::with_capacity(entries.len());
+    for (i, e) in entries.into_iter().enumerate() {
+        let what = format!("manifest.json image {i}");
+        checked.push(CheckedEntry {
+            config: member_name(&e.config, &format!("{what} Config"))?,
+            layers: e
+                .layers
+                .iter()
+                .map(|l| member_name(l, &format!("{what} Layers")))
+                .collect::<Result<_>>()?,
+            refs: e
+                .repo_tags
+                .unwrap_or_default()
+                .iter()
+                .map(|t| Reference::parse(t))
+                .collect::<std::result::Result<_, _>>()?,
+        });
+    }
+    let txn = store.begin()?;
+    let mut manifests = Vec::with_capacity(checked.len());
+    for e in &checked {
         let config = src.read_small(&e.config)?;
-        let cd = txn.put_blob(&config, None, &e.config)?;
+        let cd = txn.put_blob(&config, None, &src.what(&e.config))?;
         let mut layers = Vec::new();
         for l in &e.layers {
             // Peeked on the way in, rather than reopening the ingested blob.
             let mut br = BufReader::new(src.reader(l)?);
-            let c = detect_compression(&mut br).map_err(ImageError::io(l.clone()))?;
-            let (d, size) = txn.ingest(br, None, l)?;
+            let c = detect_compression(&mut br).map_err(ImageError::io(src.what(l)))?;
+            let (d, size) = txn.ingest(br, None, &src.what(l))?;
             layers.push(Descriptor {
                 media_type: c.oci_media_type().to_string(),
                 digest: d,
@@ -259,27 +523,39 @@ fn load_docker(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)
             },
             layers,
         };
-        let refs: Vec<Reference> = e
-            .repo_tags
-            .unwrap_or_default()
-            .iter()
-            .map(|t| Reference::parse(t))
-            .collect::<std::result::Result<_, _>>()?;
-        unpack_layers(&txn, &manifest, &config, &cd)?;
+        unpack_layers(&txn, &manifest, &config, &cd, opts)?;
         let md = txn.put_blob(
             &serde_json::to_vec(&manifest).expect("json"),
             None,
             "manifest",
         )?;
-        let got = txn.commit(&md, None, &refs)?;
-        debug_assert_eq!(got, cd);
-        out.push((got, refs.iter().map(|r| r.familiar()).collect()));
+        manifests.push(md);
     }
-    Ok(out)
+    let commits: Vec<Commit> = checked
+        .iter()
+        .zip(&manifests)
+        .map(|(e, md)| Commit {
+            manifest: md,
+            index: None,
+            refs: &e.refs,
+        })
+        .collect();
+    let ids = txn.commit_all(&commits)?;
+    Ok(ids
+        .into_iter()
+        .zip(&checked)
+        .map(|(id, e)| (id, e.refs.iter().map(|r| r.familiar()).collect()))
+        .collect())
 }
 
 /// Unpacks an image's layers (checking each against the config's diffIDs).
-fn unpack_layers(txn: &Txn, m: &Manifest, config: &[u8], id: &str) -> Result<()> {
+fn unpack_layers(
+    txn: &Txn,
+    m: &Manifest,
+    config: &[u8],
+    id: &str,
+    opts: &UnpackOptions,
+) -> Result<()> {
     let diffs = diff_ids(config, m, id)?;
     let chains = berth_store::chain_ids(&diffs);
     for (i, l) in m.layers.iter().enumerate() {
@@ -287,7 +563,7 @@ fn unpack_layers(txn: &Txn, m: &Manifest, config: &[u8], id: &str) -> Result<()>
             &l.digest,
             Some(&diffs[i]),
             i.checked_sub(1).map(|p| chains[p].as_str()),
-            &UnpackOptions::default(),
+            opts,
         )?;
     }
     Ok(())
@@ -316,10 +592,16 @@ struct AnnotatedDescriptor {
     annotations: BTreeMap<String, String>,
 }
 
-fn load_oci(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)>> {
+fn load_oci(
+    store: &Store,
+    src: &Source,
+    opts: &UnpackOptions,
+) -> Result<Vec<(ImageId, Vec<String>)>> {
     let index: AnnotatedIndex = src.read_json("index.json")?;
-    let mut out = Vec::new();
+    // Names and digests are checked before anything is read or written.
+    let mut wanted = Vec::with_capacity(index.manifests.len());
     for ad in index.manifests {
+        hex_of(&ad.desc.digest)?;
         let name = ad
             .annotations
             .get("io.containerd.image.name")
@@ -327,8 +609,12 @@ fn load_oci(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)>> 
             .filter(|n| n.contains('/') || n.contains(':'))
             .map(|n| Reference::parse(n))
             .transpose()?;
-        let txn = store.begin()?;
-        let mut desc = ad.desc;
+        wanted.push((ad.desc, name.into_iter().collect::<Vec<Reference>>()));
+    }
+    let txn = store.begin()?;
+    let mut manifests = Vec::with_capacity(wanted.len());
+    for (top, _) in &wanted {
+        let mut desc = top.clone();
         if desc.media_type == OCI_INDEX || desc.media_type == DOCKER_LIST {
             copy_blob(&txn, src, &desc)?;
             let idx: Index =
@@ -356,10 +642,22 @@ fn load_oci(store: &Store, src: &Source) -> Result<Vec<(ImageId, Vec<String>)>> 
             copy_blob(&txn, src, l)?;
         }
         let config = txn.read_blob(&m.config.digest)?;
-        unpack_layers(&txn, &m, &config, &m.config.digest)?;
-        let refs: Vec<Reference> = name.into_iter().collect();
-        let id = txn.commit(&desc.digest, None, &refs)?;
-        out.push((id, refs.iter().map(|r| r.familiar()).collect()));
+        unpack_layers(&txn, &m, &config, &m.config.digest, opts)?;
+        manifests.push(desc.digest);
     }
-    Ok(out)
+    let commits: Vec<Commit> = wanted
+        .iter()
+        .zip(&manifests)
+        .map(|((_, refs), md)| Commit {
+            manifest: md,
+            index: None,
+            refs,
+        })
+        .collect();
+    let ids = txn.commit_all(&commits)?;
+    Ok(ids
+        .into_iter()
+        .zip(&wanted)
+        .map(|(id, (_, refs))| (id, refs.iter().map(|r| r.familiar()).collect()))
+        .collect())
 }

@@ -1,4 +1,5 @@
 //! The crate's error type.
+use berth_layer::{elide, quoted};
 use berth_store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,13 +14,13 @@ pub enum ErrorKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
-    #[error("registry {registry} unreachable ({url}): {reason}")]
+    #[error("registry {registry} unreachable ({}): {reason}", elide(.url))]
     Unreachable {
         registry: String,
         url: String,
         reason: String,
     },
-    #[error("{url}: {status} {message}")]
+    #[error("{}: {status} {}", elide(.url), elide(.message))]
     Http {
         url: String,
         status: u16,
@@ -27,11 +28,11 @@ pub enum ImageError {
     },
     #[error("authentication to {registry} failed: {reason}")]
     Auth { registry: String, reason: String },
-    #[error("{what}: unsupported media type {media_type:?}")]
+    #[error("{}: unsupported media type {}", elide(.what), quoted(.media_type))]
     MediaType { what: String, media_type: String },
-    #[error("{what}: {reason}")]
+    #[error("{}: {reason}", elide(.what))]
     Invalid { what: String, reason: String },
-    #[error("{what}: {source}")]
+    #[error("{}: {source}", elide(.what))]
     Io {
         what: String,
         #[source]

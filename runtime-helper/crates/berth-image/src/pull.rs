@@ -29,6 +29,8 @@ pub struct PullOptions {
     pub registry: RegistryOptions,
     /// Layers fetched at once.
     pub jobs: usize,
+    /// How layers are unpacked: size limit and free-space reserve.
+    pub unpack: UnpackOptions,
 }
 
 impl Default for PullOptions {
@@ -37,6 +39,7 @@ impl Default for PullOptions {
             platform: Platform::host(),
             registry: RegistryOptions::default(),
             jobs: 3,
+            unpack: UnpackOptions::default(),
         }
     }
 }
@@ -225,7 +228,7 @@ pub fn pull(
                         &l.digest,
                         Some(&diff_ids[i]),
                         i.checked_sub(1).map(|p| chains[p].as_str()),
-                        &UnpackOptions::default(),
+                        &opts.unpack,
                     )?;
                     progress.finish(&id, "Pull complete");
                     Ok(())

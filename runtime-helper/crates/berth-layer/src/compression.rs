@@ -42,11 +42,20 @@ pub fn detect_compression<R: BufRead>(reader: &mut R) -> io::Result<Compression>
 }
 
 /// The diffID (`sha256:<hex>` of the uncompressed stream) of a possibly compressed layer,
-/// without extracting it.
-pub fn diff_id_of<R: io::Read>(reader: R) -> io::Result<(String, Compression)> {
+/// without extracting it. A stream longer than `max_size` bytes uncompressed is refused
+/// ([`crate::LayerError::TooLarge`]) rather than hashed for minutes.
+pub fn diff_id_of<R: io::Read>(
+    reader: R,
+    max_size: u64,
+) -> Result<(String, Compression), crate::LayerError> {
     let mut r = io::BufReader::with_capacity(256 * 1024, reader);
-    let c = detect_compression(&mut r)?;
-    let mut h = crate::hash::HashingReader::new(c.decoder(r)?);
-    io::copy(&mut h, &mut io::sink())?;
-    Ok((h.finish().0, c))
+    let c = detect_compression(&mut r).map_err(crate::LayerError::Tar)?;
+    let d = c.decoder(r).map_err(crate::LayerError::Tar)?;
+    let mut h = crate::hash::HashingReader::new(d.take(max_size.saturating_add(1)));
+    io::copy(&mut h, &mut io::sink()).map_err(crate::LayerError::Tar)?;
+    let (digest, size) = h.finish();
+    if size > max_size {
+        return Err(crate::LayerError::TooLarge { limit: max_size });
+    }
+    Ok((digest, c))
 }

@@ -7,6 +7,7 @@
 //! parent's handle with no-follow semantics, and an existing entry is unlinked first
 //! rather than written through.
 use crate::compression::{detect_compression, Compression};
+use crate::error::quoted;
 use crate::hash::HashingReader;
 use crate::path::components;
 use crate::{LayerError, OPAQUE_WHITEOUT, OPAQUE_XATTR, WHITEOUT_PREFIX};
@@ -29,12 +30,32 @@ use tar::EntryType;
 pub struct UnpackOptions {
     /// Create character and block device nodes (root only). When false they are refused.
     pub allow_devices: bool,
+    /// The largest uncompressed tar stream accepted, in bytes ([`LayerError::TooLarge`]
+    /// past it). Gzip turns 1 MB of zeros into ~1 GB, so the compressed size says nothing.
+    pub max_size: u64,
+    /// Space to leave free on the destination's file system, in bytes: extraction stops
+    /// with [`LayerError::NoSpace`] before the space available to unprivileged users
+    /// (statvfs `f_bavail`) falls below it. Checked at the start and as data is written,
+    /// more often the closer it gets.
+    pub min_free: u64,
 }
+
+/// Default [`UnpackOptions::max_size`]: 32 GiB. Above the largest single layers seen in
+/// practice (CUDA and ML framework layers reach 5-15 GiB uncompressed), far below what a
+/// compression bomb expands to; an administrator with bigger layers raises it.
+pub const DEFAULT_MAX_LAYER_SIZE: u64 = 32 << 30;
+
+/// Default [`UnpackOptions::min_free`]: 1 GiB, so a layer never fills the disk the store,
+/// logs and the host's own services share. `f_bavail` already leaves ext4's root reserve
+/// out; the margin also covers what other writers add between two checks.
+pub const DEFAULT_MIN_FREE: u64 = 1 << 30;
 
 impl Default for UnpackOptions {
     fn default() -> Self {
         UnpackOptions {
             allow_devices: true,
+            max_size: DEFAULT_MAX_LAYER_SIZE,
+            min_free: DEFAULT_MIN_FREE,
         }
     }
 }
@@ -105,8 +126,18 @@ pub fn unpack<R: Read + Send>(
             free: free_tx,
             cur: Vec::new(),
             pos: 0,
+            read: 0,
+            limit: opts.max_size,
+            over_limit: false,
         };
-        let extracted = extract(&mut input, root, opts);
+        let extracted = extract(&mut input, root, dest, opts);
+        // Whatever error the tar reader made of it, a stream cut at the limit is too large.
+        let extracted = match extracted {
+            Err(_) if input.over_limit => Err(LayerError::TooLarge {
+                limit: opts.max_size,
+            }),
+            r => r,
+        };
         // Stops the producer if extraction ended early.
         drop(input);
         let hashed = producer.join().ok().flatten();
@@ -132,16 +163,43 @@ fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
-/// The extractor's side of the channel: chunks in, used buffers back for reuse.
+/// The extractor's side of the channel: chunks in, used buffers back for reuse. It
+/// hands out at most `limit` bytes of the uncompressed stream; asked for more, it fails
+/// and remembers why.
 struct ChannelReader {
     rx: mpsc::Receiver<io::Result<Vec<u8>>>,
     free: mpsc::Sender<Vec<u8>>,
     cur: Vec<u8>,
     pos: usize,
+    read: u64,
+    limit: u64,
+    over_limit: bool,
 }
 
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.read >= self.limit {
+            // One byte past the limit tells a stream of exactly `limit` bytes from a longer one.
+            let mut probe = [0u8; 1];
+            if self.next_bytes(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            self.over_limit = true;
+            return Err(io::Error::other("layer larger than the size limit"));
+        }
+        let room = usize::try_from(self.limit - self.read).unwrap_or(usize::MAX);
+        let want = buf.len().min(room);
+        let n = self.next_bytes(&mut buf[..want])?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl ChannelReader {
+    fn next_bytes(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos >= self.cur.len() {
             match self.rx.recv() {
                 Ok(Ok(next)) => {
@@ -163,6 +221,7 @@ impl Read for ChannelReader {
 fn extract(
     input: &mut ChannelReader,
     root: OwnedFd,
+    dest: &Path,
     opts: &UnpackOptions,
 ) -> Result<(), LayerError> {
     let mut x = Extractor {
@@ -172,7 +231,10 @@ fn extract(
         dir_times: Vec::new(),
         is_root: rustix::process::geteuid().is_root(),
         buf: vec![0u8; CHUNK],
+        space: SpaceCheck::new(dest, opts.min_free),
+        written: 0,
     };
+    x.check_space()?;
     {
         let mut archive = tar::Archive::new(&mut *input);
         for entry in archive.entries().map_err(LayerError::Tar)? {
@@ -202,6 +264,52 @@ struct Extractor {
     dir_times: Vec<(Vec<u8>, i64)>,
     is_root: bool,
     buf: Vec<u8>,
+    space: SpaceCheck,
+    /// Bytes written so far (file data, plus a block per entry for its inode and name).
+    written: u64,
+}
+
+/// Watches the free space of the file system being written: statvfs at the start, then
+/// again after at most half of the headroom left above the reserve has been written
+/// (between 1 and 64 MiB), so the checks are rare on an empty disk and close together
+/// near the reserve.
+pub(crate) struct SpaceCheck {
+    path: String,
+    reserve: u64,
+    next: u64,
+}
+
+impl SpaceCheck {
+    pub(crate) fn new(path: &Path, reserve: u64) -> SpaceCheck {
+        SpaceCheck {
+            path: path.display().to_string(),
+            reserve,
+            next: 0,
+        }
+    }
+
+    /// Checks the space left on `fd`'s file system once `written` has passed the next
+    /// checkpoint.
+    pub(crate) fn check(&mut self, fd: impl AsFd, written: u64) -> Result<(), LayerError> {
+        if written < self.next {
+            return Ok(());
+        }
+        let st = rfs::fstatvfs(fd).map_err(|e| LayerError::Io {
+            path: self.path.clone(),
+            source: e.into(),
+        })?;
+        let available = st.f_bavail.saturating_mul(st.f_frsize);
+        if available < self.reserve {
+            return Err(LayerError::NoSpace {
+                path: self.path.clone(),
+                available,
+                reserve: self.reserve,
+            });
+        }
+        let step = ((available - self.reserve) / 2).clamp(1 << 20, 64 << 20);
+        self.next = written.saturating_add(step);
+        Ok(())
+    }
 }
 
 fn os(b: &[u8]) -> &OsStr {
@@ -285,6 +393,10 @@ fn read_meta<R: Read>(entry: &mut tar::Entry<R>, raw: &[u8]) -> Result<Meta, Lay
 }
 
 impl Extractor {
+    fn check_space(&mut self) -> Result<(), LayerError> {
+        self.space.check(&*self.root, self.written)
+    }
+
     fn entry<R: Read>(&mut self, entry: &mut tar::Entry<R>) -> Result<(), LayerError> {
         let raw = entry.path_bytes().into_owned();
         let kind = entry.header().entry_type();
@@ -293,6 +405,8 @@ impl Extractor {
         }
         let comps = components(&raw)?;
         let meta = read_meta(entry, &raw)?;
+        self.written = self.written.saturating_add(4096);
+        self.check_space()?;
         let Some((name, parents)) = comps.split_last() else {
             // `./` itself: only its metadata can be applied.
             if kind.is_dir() {
@@ -343,8 +457,8 @@ impl Extractor {
                     LayerError::unsafe_entry(
                         &raw,
                         format!(
-                            "hardlink target {:?} not in layer: {e}",
-                            String::from_utf8_lossy(&target)
+                            "hardlink target {} not in layer: {e}",
+                            quoted(&String::from_utf8_lossy(&target))
                         ),
                     )
                 })?;
@@ -444,6 +558,8 @@ impl Extractor {
             };
             f.write_all(&self.buf[..n])
                 .map_err(|e| LayerError::entry(raw, e))?;
+            self.written = self.written.saturating_add(n as u64);
+            self.check_space()?;
         }
         self.apply_owner(&f, None, meta, raw)?;
         // After chown, which clears set-id bits.
@@ -627,8 +743,8 @@ impl Extractor {
             LayerError::unsafe_entry(
                 raw,
                 format!(
-                    "parent {:?} is not a directory: {}",
-                    String::from_utf8_lossy(&joined),
+                    "parent {} is not a directory: {}",
+                    quoted(&String::from_utf8_lossy(&joined)),
                     io::Error::from(e)
                 ),
             )

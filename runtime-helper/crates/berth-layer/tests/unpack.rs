@@ -324,6 +324,7 @@ fn devices_can_be_refused_and_bad_whiteouts_are() {
         &root,
         &UnpackOptions {
             allow_devices: false,
+            ..Default::default()
         },
     )
     .unwrap_err();
@@ -489,4 +490,150 @@ fn mutated_tars_never_panic_or_escape() {
         );
         outside_untouched(&outside);
     }
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(data).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Bytes of file data under `root`.
+fn bytes_under(root: &Path) -> u64 {
+    let mut n = 0;
+    for e in fs::read_dir(root).unwrap() {
+        let e = e.unwrap();
+        let m = fs::symlink_metadata(e.path()).unwrap();
+        n += if m.is_dir() {
+            bytes_under(&e.path())
+        } else {
+            m.len()
+        };
+    }
+    n
+}
+
+fn limited(max_size: u64) -> UnpackOptions {
+    UnpackOptions {
+        max_size,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_compression_bomb_stops_at_the_size_limit() {
+    let zeros = vec![0u8; 10 << 20];
+    let mut f = e("zeros", b'0');
+    f.data = &zeros;
+    let bomb = gzip(&tar(&[f]));
+    assert!(bomb.len() < 100 << 10, "{} bytes of gzip", bomb.len());
+    let (_t, root, _) = dirs();
+    let err = unpack(&bomb[..], &root, &limited(1 << 20)).unwrap_err();
+    assert!(
+        matches!(err, berth_layer::LayerError::TooLarge { limit } if limit == 1 << 20),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("larger than the limit of 1 MiB"), "{msg}");
+    assert!(
+        bytes_under(&root) <= 1 << 20,
+        "{} bytes written",
+        bytes_under(&root)
+    );
+    // The same bytes hidden after the end-of-archive marker, where only the diffID reads them.
+    let mut small = e("a", b'0');
+    small.data = b"a";
+    let mut padded = tar(&[small]);
+    padded.extend_from_slice(&zeros);
+    let (_t, root, _) = dirs();
+    let err = unpack(&gzip(&padded)[..], &root, &limited(1 << 20)).unwrap_err();
+    assert!(
+        matches!(err, berth_layer::LayerError::TooLarge { .. }),
+        "{err}"
+    );
+    // A stream of exactly the limit is fine; one byte less is not.
+    let mut ok = e("ok", b'0');
+    ok.data = b"fits";
+    let exact = tar(&[ok]);
+    let (_t, root, _) = dirs();
+    let u = unpack(&exact[..], &root, &limited(exact.len() as u64)).unwrap();
+    assert_eq!(u.size, exact.len() as u64);
+    let (_t, root, _) = dirs();
+    assert!(matches!(
+        unpack(&exact[..], &root, &limited(exact.len() as u64 - 1)),
+        Err(berth_layer::LayerError::TooLarge { .. })
+    ));
+    // The diffID of a layer that need not be unpacked again is bounded the same way.
+    assert!(matches!(
+        berth_layer::diff_id_of(&bomb[..], 1 << 20),
+        Err(berth_layer::LayerError::TooLarge { .. })
+    ));
+    assert_eq!(
+        berth_layer::diff_id_of(&bomb[..], 11 << 20).unwrap().0,
+        berth_layer_sha(&tar(&[{
+            let mut f = e("zeros", b'0');
+            f.data = &zeros;
+            f
+        }]))
+    );
+}
+
+#[test]
+fn extraction_stops_before_the_disk_fills() {
+    let (_t, root, _) = dirs();
+    let st = rustix::fs::statvfs(&root).unwrap();
+    let available = st.f_bavail * st.f_frsize;
+    // Leave 4 MiB of headroom above the reserve, then write 24 MiB.
+    let reserve = available - (4 << 20);
+    let data = vec![7u8; 24 << 20];
+    let mut f = e("big", b'0');
+    f.data = &data;
+    let err = unpack(
+        &tar(&[f])[..],
+        &root,
+        &UnpackOptions {
+            min_free: reserve,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, berth_layer::LayerError::NoSpace { reserve: r, .. } if r == reserve),
+        "{err}"
+    );
+    assert!(err.to_string().contains("free"), "{err}");
+    let written = bytes_under(&root);
+    assert!(
+        written < 12 << 20,
+        "{written} bytes written past the reserve"
+    );
+    // A reserve already eaten into: nothing is written at all.
+    let (_t, root, _) = dirs();
+    let mut g = e("g", b'0');
+    g.data = b"x";
+    let err = unpack(
+        &tar(&[g])[..],
+        &root,
+        &UnpackOptions {
+            min_free: u64::MAX,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, berth_layer::LayerError::NoSpace { .. }),
+        "{err}"
+    );
+    assert_eq!(fs::read_dir(&root).unwrap().count(), 0);
+}
+
+#[test]
+fn over_long_entry_names_give_a_short_error() {
+    let (_t, root, _) = dirs();
+    let long = format!("{}/x", "d".repeat(12_000));
+    let mut f = e("x", b'0');
+    f.pax = vec![("path", long.as_bytes())];
+    let err = run(&root, &[f]).unwrap_err().to_string();
+    assert!(err.len() < 700, "{} bytes: {err}", err.len());
+    assert!(err.contains("bytes]"), "{err}");
 }

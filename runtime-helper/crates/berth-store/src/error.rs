@@ -1,4 +1,5 @@
 //! The crate's error type.
+use berth_layer::{elide, quoted};
 use std::io;
 
 /// What kind of failure this is, for callers that map errors to exit codes or HTTP statuses.
@@ -12,21 +13,21 @@ pub enum ErrorKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{what} not found: {name}")]
+    #[error("{what} not found: {}", elide(.name))]
     NotFound { what: &'static str, name: String },
     #[error("{0}")]
     Conflict(String),
-    #[error("invalid reference {reference:?}: {reason}")]
+    #[error("invalid reference {}: {reason}", quoted(.reference))]
     InvalidReference { reference: String, reason: String },
-    #[error("{what}: {reason}")]
+    #[error("{}: {reason}", elide(.what))]
     InvalidInput { what: String, reason: String },
-    #[error("digest mismatch for {what}: expected {expected}, got {actual}")]
+    #[error("digest mismatch for {}: expected {expected}, got {actual}", elide(.what))]
     DigestMismatch {
         what: String,
         expected: String,
         actual: String,
     },
-    #[error("size mismatch for {what}: expected {expected} bytes, got {actual}")]
+    #[error("size mismatch for {}: expected {expected} bytes, got {actual}", elide(.what))]
     SizeMismatch {
         what: String,
         expected: u64,
@@ -38,7 +39,7 @@ pub enum StoreError {
         #[source]
         source: berth_layer::LayerError,
     },
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", elide(.path))]
     Io {
         path: String,
         #[source]

@@ -61,8 +61,8 @@ impl Store {
         if let Err(e) = fs::hard_link(&blob, &p) {
             match e.kind() {
                 std::io::ErrorKind::NotFound => {
-                    let dir = self.root().join("leases");
-                    fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+                    // Stores opened before leases/ was made by Store::open.
+                    crate::fsutil::private_dir(&self.root().join("leases"))?;
                 }
                 std::io::ErrorKind::AlreadyExists => {
                     fs::remove_file(&p).map_err(StoreError::io(&p))?

@@ -13,6 +13,11 @@
 //! ```
 //!
 //! Invariants:
+//! - The store is private to its owner: the root is 0700 (0710 when an administrator set
+//!   it so), every directory the store makes is 0700 and its own files 0600, whatever the
+//!   umask. Layers hold setuid binaries and device nodes; no other user may reach them.
+//!   Opening a store made by an older version (0755 all the way down) tightens it, and a
+//!   root owned by another user is refused.
 //! - Nothing is visible before it is complete and verified: blobs and layers are built
 //!   under `tmp/`, checked (size, digest, diffID) and only then renamed into place, after
 //!   an fsync (`syncfs` for layer trees). A crash leaves only `tmp/` debris.
@@ -37,7 +42,7 @@ pub use error::{ErrorKind, Result, StoreError};
 pub use leases::Lease;
 pub use reference::Reference;
 pub use store::{GcReport, ImageSummary, RemoveReport, ResolvedImage, Store};
-pub use txn::{LayerInfo, Txn};
+pub use txn::{Commit, LayerInfo, Txn};
 
 /// An image ID: the digest of its config, `sha256:<hex>`.
 pub type ImageId = String;

@@ -5,6 +5,7 @@
 use crate::{Result, StoreError};
 use rustix::fs::{flock, FlockOperation};
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 pub struct Lock {
@@ -17,6 +18,7 @@ fn open(path: &Path) -> Result<File> {
         .truncate(false)
         .read(true)
         .write(true)
+        .mode(0o600)
         .open(path)
         .map_err(StoreError::io(path))
 }

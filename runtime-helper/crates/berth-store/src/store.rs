@@ -104,10 +104,21 @@ fn resolve_id(recs: &Records, s: &str) -> Result<ImageId> {
 impl Store {
     /// Opens (creating if needed) the store at `root`. If no other process is using it,
     /// removes what crashed writers left in `tmp/`.
+    ///
+    /// The root is made (or made again) private to its owner, 0700, and so is every
+    /// directory the store makes: see [`crate::fsutil::prepare_root`].
     pub fn open(root: &Path) -> Result<Store> {
-        for d in ["blobs/sha256", "layers/sha256", "l", "tmp"] {
-            let p = root.join(d);
-            fs::create_dir_all(&p).map_err(StoreError::io(&p))?;
+        crate::fsutil::prepare_root(root)?;
+        for d in [
+            "blobs",
+            "blobs/sha256",
+            "layers",
+            "layers/sha256",
+            "l",
+            "tmp",
+            "leases",
+        ] {
+            crate::fsutil::private_dir(&root.join(d))?;
         }
         let store = Store {
             root: root.to_path_buf(),
@@ -185,9 +196,21 @@ impl Store {
         read_blob_file(self.open_blob(digest)?, digest)
     }
 
-    /// Imports a rootfs tar (plain, gzip or zstd) as a one-layer image named `reference`.
-    /// A tar that escapes its root, or any other failure, leaves the store unchanged.
+    /// Imports a rootfs tar (plain, gzip or zstd) as a one-layer image named `reference`,
+    /// with the default unpack limits. A tar that escapes its root, or any other failure,
+    /// leaves the store unchanged.
     pub fn import_rootfs(&self, reader: impl Read, reference: &str) -> Result<ImageId> {
+        self.import_rootfs_with(reader, reference, &UnpackOptions::default())
+    }
+
+    /// [`Store::import_rootfs`] with the caller's unpack options (size limit, free-space
+    /// reserve). A layer over the limit is removed with everything else the import wrote.
+    pub fn import_rootfs_with(
+        &self,
+        reader: impl Read,
+        reference: &str,
+        opts: &UnpackOptions,
+    ) -> Result<ImageId> {
         let r = Reference::parse(reference)?;
         if r.digest.is_some() {
             return Err(StoreError::InvalidReference {
@@ -197,7 +220,7 @@ impl Store {
         }
         let txn = self.begin()?;
         let (blob, size) = txn.ingest(reader, None, "rootfs tar")?;
-        let layer = txn.unpack_layer(&blob, None, None, &UnpackOptions::default())?;
+        let layer = txn.unpack_layer(&blob, None, None, opts)?;
         let compression = layer.compression.unwrap_or(berth_layer::Compression::None);
         let now = crate::fsutil::now_rfc3339();
         let config = serde_json::json!({

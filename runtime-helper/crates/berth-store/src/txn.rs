@@ -13,6 +13,7 @@ use berth_layer::{Compression, HashingWriter, UnpackOptions};
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -21,6 +22,17 @@ pub struct Txn<'s> {
     _lock: Lock,
     blobs: Mutex<HashMap<String, PathBuf>>,
     layers: Mutex<HashMap<String, PathBuf>>,
+}
+
+/// One image of [`Txn::commit_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct Commit<'a> {
+    /// The manifest's digest (its blob is pending or committed).
+    pub manifest: &'a str,
+    /// The index it was picked from, kept with it (pull by a multi-platform name).
+    pub index: Option<&'a str>,
+    /// Names to point at the image.
+    pub refs: &'a [Reference],
 }
 
 #[derive(Debug, Clone)]
@@ -64,7 +76,7 @@ impl<'s> Txn<'s> {
         }
         let tmp = temp_path(&self.store.tmp_dir(), "blob");
         let r = (|| {
-            let f = File::create(&tmp).map_err(StoreError::io(&tmp))?;
+            let f = crate::fsutil::create_private(&tmp).map_err(StoreError::io(&tmp))?;
             let mut w = HashingWriter::new(io::BufWriter::with_capacity(256 * 1024, f));
             let limit = expected
                 .map(|(_, s)| s.saturating_add(1))
@@ -158,12 +170,11 @@ impl<'s> Txn<'s> {
             if self.has_layer(&chain) {
                 // The layer is there, but this blob must still be the layer it claims to
                 // be, or a later save/push would hand out other content under its name.
-                let (actual, c) = berth_layer::diff_id_of(self.open_blob(blob)?).map_err(|e| {
-                    StoreError::Layer {
+                let (actual, c) = berth_layer::diff_id_of(self.open_blob(blob)?, opts.max_size)
+                    .map_err(|source| StoreError::Layer {
                         digest: blob.to_string(),
-                        source: berth_layer::LayerError::Tar(e),
-                    }
-                })?;
+                        source,
+                    })?;
                 if actual != d {
                     return Err(StoreError::DigestMismatch {
                         what: format!("uncompressed layer {blob} (diffID in image config)"),
@@ -181,7 +192,11 @@ impl<'s> Txn<'s> {
         let src = self.open_blob(blob)?;
         let dir = temp_path(&self.store.tmp_dir(), "layer");
         let r = (|| {
+            // The layer's root is the image's `/`: 0755 whatever the umask, unless the
+            // tar says otherwise (`./`). tmp/ and layers/ keep others out of it.
             fs::create_dir(&dir).map_err(StoreError::io(&dir))?;
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o755))
+                .map_err(StoreError::io(&dir))?;
             let unpacked =
                 berth_layer::unpack(src, &dir, opts).map_err(|source| StoreError::Layer {
                     digest: blob.to_string(),
@@ -228,6 +243,44 @@ impl<'s> Txn<'s> {
         index_digest: Option<&str>,
         refs: &[Reference],
     ) -> Result<ImageId> {
+        let mut ids = self.commit_all(&[Commit {
+            manifest: manifest_digest,
+            index: index_digest,
+            refs,
+        }])?;
+        Ok(ids.remove(0))
+    }
+
+    /// [`Txn::commit`] for several images at once (a `load` of a multi-image archive):
+    /// every image is checked complete first, then all are committed together, or none.
+    pub fn commit_all(self, images: &[Commit<'_>]) -> Result<Vec<ImageId>> {
+        let ids = images
+            .iter()
+            .map(|c| self.check_complete(c.manifest, c.index))
+            .collect::<Result<Vec<_>>>()?;
+        self.publish()?;
+        let stored = crate::fsutil::now_rfc3339();
+        self.store.records().update(|r| {
+            for (c, id) in images.iter().zip(&ids) {
+                r.images.insert(
+                    id.clone(),
+                    ImageRecord {
+                        manifest: c.manifest.to_string(),
+                        index: c.index.map(str::to_string),
+                        stored: stored.clone(),
+                    },
+                );
+                for rf in c.refs {
+                    r.refs.insert(rf.to_string(), id.clone());
+                }
+            }
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    /// The image ID of the image behind `manifest_digest`, if all of it is here.
+    fn check_complete(&self, manifest_digest: &str, index_digest: Option<&str>) -> Result<ImageId> {
         let raw = self.read_blob(manifest_digest)?;
         let manifest: Manifest = serde_json::from_slice(&raw).map_err(|e| {
             StoreError::invalid(format!("manifest {manifest_digest}"), e.to_string())
@@ -271,22 +324,6 @@ impl<'s> Txn<'s> {
                 });
             }
         }
-        self.publish()?;
-        let stored = crate::fsutil::now_rfc3339();
-        self.store.records().update(|r| {
-            r.images.insert(
-                id.clone(),
-                ImageRecord {
-                    manifest: manifest_digest.to_string(),
-                    index: index_digest.map(str::to_string),
-                    stored,
-                },
-            );
-            for rf in refs {
-                r.refs.insert(rf.to_string(), id.clone());
-            }
-            Ok(())
-        })?;
         Ok(id)
     }
 

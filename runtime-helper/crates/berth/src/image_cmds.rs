@@ -7,6 +7,7 @@ mod progress;
 use crate::GlobalOpts;
 use anyhow::{bail, Context, Result};
 use berth_image::{AuthFile, Credentials, Platform, PullOptions, RegistryOptions};
+use berth_layer::UnpackOptions;
 use berth_store::{Reference, Store};
 use std::fs::File;
 use std::io::{self, Read};
@@ -27,6 +28,48 @@ pub struct RegistryArgs {
     authfile: Option<PathBuf>,
 }
 
+/// How layers are unpacked by import, load and pull.
+#[derive(clap::Args, Clone, Debug)]
+pub struct UnpackArgs {
+    /// The largest uncompressed size of one layer (bytes, or with K/M/G/T, KiB…; default
+    /// 32G): a compression bomb stops there.
+    #[arg(long = "max-layer-size", env = "BERTH_MAX_LAYER_SIZE", value_parser = parse_size)]
+    max_layer_size: Option<u64>,
+}
+
+impl UnpackArgs {
+    fn options(&self) -> UnpackOptions {
+        let mut o = UnpackOptions::default();
+        if let Some(m) = self.max_layer_size {
+            o.max_size = m;
+        }
+        o
+    }
+}
+
+/// `1048576`, `512K`, `10M`, `32G`, `1GiB`, `2T` (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let n: u64 = n.parse().map_err(|_| format!("invalid size {s:?}"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => {
+            return Err(format!(
+                "invalid size {s:?} (use a number with K, M, G or T)"
+            ))
+        }
+    };
+    n.checked_mul(1u64 << shift)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("invalid size {s:?}"))
+}
+
 #[derive(clap::Subcommand)]
 pub enum ImageCommand {
     /// Import a rootfs tarball (plain, gzip or zstd; `-` for stdin) as a one-layer image.
@@ -35,6 +78,8 @@ pub enum ImageCommand {
         file: PathBuf,
         /// NAME[:TAG] for the new image.
         reference: String,
+        #[command(flatten)]
+        unpack: UnpackArgs,
     },
     /// Pull an image from a registry.
     Pull {
@@ -47,6 +92,8 @@ pub enum ImageCommand {
         quiet: bool,
         #[command(flatten)]
         registry: RegistryArgs,
+        #[command(flatten)]
+        unpack: UnpackArgs,
     },
     /// Push an image to a registry.
     Push {
@@ -74,6 +121,8 @@ pub enum ImageCommand {
         input: PathBuf,
         #[arg(short, long)]
         quiet: bool,
+        #[command(flatten)]
+        unpack: UnpackArgs,
     },
     /// Save images to a `docker save` archive.
     Save {
@@ -131,13 +180,25 @@ pub enum ImageSub {
 /// Runs one image subcommand; returns the process exit code.
 pub fn run(global: &GlobalOpts, command: ImageCommand) -> i32 {
     let r = match command {
-        ImageCommand::Import { file, reference } => import(global, &file, &reference),
+        ImageCommand::Import {
+            file,
+            reference,
+            unpack,
+        } => import(global, &file, &reference, &unpack.options()),
         ImageCommand::Pull {
             reference,
             platform,
             quiet,
             registry,
-        } => pull(global, &reference, platform.as_deref(), quiet, &registry),
+            unpack,
+        } => pull(
+            global,
+            &reference,
+            platform.as_deref(),
+            quiet,
+            &registry,
+            unpack.options(),
+        ),
         ImageCommand::Push {
             image,
             target,
@@ -150,7 +211,11 @@ pub fn run(global: &GlobalOpts, command: ImageCommand) -> i32 {
             password_stdin,
             registry,
         } => login(&server, username, password, password_stdin, &registry),
-        ImageCommand::Load { input, quiet } => load(global, &input, quiet),
+        ImageCommand::Load {
+            input,
+            quiet,
+            unpack,
+        } => load(global, &input, quiet, &unpack.options()),
         ImageCommand::Save { output, images } => save(global, &output, &images),
         ImageCommand::Images { quiet, format } => images(global, quiet, &format),
         ImageCommand::Tag { source, target } => {
@@ -187,7 +252,12 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn open_store(global: &GlobalOpts) -> Result<Store> {
-    Store::open(&global.root).with_context(|| format!("opening store {}", global.root.display()))
+    Store::open(&global.root).with_context(|| format!("opening store {}", shown(&global.root)))
+}
+
+/// A path as errors show it: an over-long one loses its middle.
+fn shown(p: &Path) -> String {
+    berth_layer::elide(&p.display().to_string()).into_owned()
 }
 
 fn auth_file(args: &RegistryArgs) -> AuthFile {
@@ -211,18 +281,18 @@ fn registry_options(args: &RegistryArgs, registry: &str) -> Result<RegistryOptio
     })
 }
 
-fn import(global: &GlobalOpts, file: &Path, reference: &str) -> Result<()> {
+fn import(global: &GlobalOpts, file: &Path, reference: &str, opts: &UnpackOptions) -> Result<()> {
     // Check the name before reading anything, so a typo fails fast.
     Reference::parse(reference)?;
     let reader: Box<dyn Read> = if file.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(File::open(file).with_context(|| format!("opening {}", file.display()))?)
+        Box::new(File::open(file).with_context(|| format!("opening {}", shown(file)))?)
     };
     let store = open_store(global)?;
     let id = store
-        .import_rootfs(reader, reference)
-        .with_context(|| format!("importing {}", file.display()))?;
+        .import_rootfs_with(reader, reference, opts)
+        .with_context(|| format!("importing {}", shown(file)))?;
     println!("{id}");
     Ok(())
 }
@@ -233,6 +303,7 @@ fn pull(
     platform: Option<&str>,
     quiet: bool,
     args: &RegistryArgs,
+    unpack: UnpackOptions,
 ) -> Result<()> {
     let r = Reference::parse(reference)?;
     let opts = PullOptions {
@@ -242,6 +313,7 @@ fn pull(
         },
         registry: registry_options(args, &r.registry)?,
         jobs: 3,
+        unpack,
     };
     let store = open_store(global)?;
     let bars = progress::Bars::new(quiet);
@@ -308,10 +380,10 @@ fn login(
     Ok(())
 }
 
-fn load(global: &GlobalOpts, input: &Path, quiet: bool) -> Result<()> {
+fn load(global: &GlobalOpts, input: &Path, quiet: bool, opts: &UnpackOptions) -> Result<()> {
     let store = open_store(global)?;
-    let loaded =
-        berth_image::load(&store, input).with_context(|| format!("loading {}", input.display()))?;
+    let loaded = berth_image::load(&store, input, opts)
+        .with_context(|| format!("loading {}", shown(input)))?;
     for (id, refs) in loaded {
         if refs.is_empty() {
             println!("Loaded image ID: {id}");
@@ -328,7 +400,7 @@ fn load(global: &GlobalOpts, input: &Path, quiet: bool) -> Result<()> {
 fn save(global: &GlobalOpts, output: &Path, images: &[String]) -> Result<()> {
     let store = open_store(global)?;
     berth_image::save(&store, images, output)
-        .with_context(|| format!("saving to {}", output.display()))
+        .with_context(|| format!("saving to {}", shown(output)))
 }
 
 fn images(global: &GlobalOpts, quiet: bool, format: &str) -> Result<()> {
@@ -409,7 +481,7 @@ fn rmi(global: &GlobalOpts, images: &[String], force: bool) -> Result<()> {
                     println!("Deleted: {d}");
                 }
             }
-            Err(e) => failures.push(format!("removing {name}: {e}")),
+            Err(e) => failures.push(format!("removing {}: {e}", berth_layer::elide(name))),
         }
     }
     if failures.is_empty() {

@@ -253,3 +253,123 @@ fn unreachable_404_401_and_malformed_references() {
         &["unreachable", "example.invalid"],
     );
 }
+
+/// A gzip of 10 MiB of zeros as a one-file layer tar (~10 KB compressed).
+fn bomb_layer() -> (Vec<u8>, Vec<u8>) {
+    let zeros = vec![0u8; 10 << 20];
+    let raw = layer_tar(&[Node::File("zeros", &zeros)]);
+    let gz = gzip(&raw);
+    (raw, gz)
+}
+
+/// Issue 9, item 12: a layer's unpacked size is bounded, through every way in (import,
+/// load, pull), and the failed layer leaves nothing behind.
+#[test]
+fn a_compression_bomb_stops_at_the_layer_size_limit() {
+    let (t, root, before) = store();
+    let (raw, gz) = bomb_layer();
+    assert!(gz.len() < 100 << 10);
+    let bomb = t.path().join("bomb.tar.gz");
+    std::fs::write(&bomb, &gz).unwrap();
+    let started = std::time::Instant::now();
+    let e = fails(&berth(
+        &root,
+        &[
+            "import",
+            "--max-layer-size",
+            "1M",
+            bomb.to_str().unwrap(),
+            "bomb:1",
+        ],
+    ));
+    assert!(e.contains("larger than the limit of 1 MiB"), "{e}");
+    assert_eq!(tree(&root), before, "store changed after: {e}");
+    // The environment sets the same limit (flags and env are read by the CLI only).
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["--root", root.to_str().unwrap(), "import"])
+        .arg(&bomb)
+        .arg("bomb:1")
+        .env("BERTH_MAX_LAYER_SIZE", "1048576")
+        .output()
+        .unwrap();
+    let e = fails(&o);
+    assert!(e.contains("larger than the limit of 1 MiB"), "{e}");
+    assert_eq!(tree(&root), before);
+    // load: an OCI layout holding the bomb.
+    let mut layout = Layout::new(&t.path().join("oci"));
+    let m = layout.image(std::slice::from_ref(&raw), "amd64", false);
+    layout.tag(m, "docker.io/library/bomb:1");
+    let e = fails(&berth(
+        &root,
+        &[
+            "load",
+            "--max-layer-size",
+            "1M",
+            "-i",
+            layout.dir.to_str().unwrap(),
+        ],
+    ));
+    assert!(e.contains("larger than the limit of 1 MiB"), "{e}");
+    assert_eq!(tree(&root), before, "store changed after: {e}");
+    // pull: the same layer from a registry.
+    let srv = serve(served(raw.clone(), |_, _, _| {}));
+    let e = fails(&berth(
+        &root,
+        &[
+            "pull",
+            "-q",
+            "--max-layer-size",
+            "1M",
+            &format!("127.0.0.1:{}/x:t", srv.port),
+        ],
+    ));
+    assert!(e.contains("larger than the limit of 1 MiB"), "{e}");
+    assert_eq!(tree(&root), before, "store changed after: {e}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    // Within the default limit the same layer imports.
+    ok(&berth(&root, &["import", bomb.to_str().unwrap(), "bomb:1"]));
+    // A bad limit is a usage error.
+    for bad in ["12Q", "-1", "0", "99999999999T"] {
+        let o = berth(&root, &["import", "--max-layer-size", bad, "x", "y"]);
+        assert_eq!(o.status.code(), Some(125), "{bad}");
+    }
+}
+
+/// Issue 9, item 12: an over-long name or path gives a short one-line error.
+#[test]
+fn over_long_names_give_short_errors() {
+    let (t, root, before) = store();
+    let long_ref = "a".repeat(12_000);
+    let long_path = format!("/{}", "b/".repeat(6_000));
+    let long_member = format!("{}.json", "c".repeat(12_000));
+    let manifest = serde_json::to_vec(&json!([
+        {"Config": long_member, "RepoTags": ["x:1"], "Layers": []}
+    ]))
+    .unwrap();
+    let dir = t.path().join("archive");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("manifest.json"), manifest).unwrap();
+    for args in [
+        vec!["pull", "-q", long_ref.as_str()],
+        vec!["import", long_path.as_str(), "x:1"],
+        vec!["import", "-", long_ref.as_str()],
+        vec!["tag", "keep:1", long_ref.as_str()],
+        vec!["load", "-i", long_path.as_str()],
+        vec!["load", "-i", dir.to_str().unwrap()],
+        vec!["rmi", long_ref.as_str()],
+    ] {
+        let e = fails(&berth(&root, &args));
+        assert!(
+            e.len() < 1000,
+            "{} bytes for {:?}: {}",
+            e.len(),
+            args[0],
+            e.chars().take(600).collect::<String>()
+        );
+        assert_eq!(tree(&root), before);
+    }
+}
