@@ -72,6 +72,9 @@ impl Engine {
         if let Some(w) = &o.working_dir {
             options::check_workdir(w)?;
         }
+        if let Some(u) = &o.user {
+            options::check_user(u)?;
+        }
         if o.memory != 0 {
             options::check_memory(o.memory)?;
         }

@@ -29,6 +29,9 @@ impl Engine {
         if let Some(w) = &o.working_dir {
             options::check_workdir(w)?;
         }
+        if let Some(u) = &o.user {
+            options::check_user(u)?;
+        }
         let (cd, _) = self.find(key)?;
         let _lock = cd.lock()?;
         let rec = cd.record()?;

@@ -6,7 +6,7 @@ use crate::create::Created;
 use crate::error::{EngineError, Result};
 use crate::lock::{self, FileLock};
 use crate::options;
-use crate::record::{self, ContainerDir, Record, State, Status, SHIM_DIED};
+use crate::record::{self, ContainerDir, Record, State, Status};
 use crate::shim::{self, Attach, StatusLine, StatusReader};
 use crate::Engine;
 use nix::sys::signal::Signal;
@@ -101,8 +101,13 @@ impl Init {
 /// After the init is gone: waits for the shim to record the exit and end; if there was
 /// no shim (it died), records the exit itself. Needs the container's lock for the
 /// latter, which the caller may already hold (`lock` Some) or not.
-fn settle(cd: &ContainerDir, killed_by: Option<Signal>, held: Option<&FileLock>) -> Result<()> {
-    lock::wait_released(&cd.shim_lock_path(), None);
+fn settle(
+    cd: &ContainerDir,
+    run: &str,
+    killed_by: Option<Signal>,
+    held: Option<&FileLock>,
+) -> Result<()> {
+    wait_shim_of_run(cd, run);
     let _own = match held {
         Some(_) => None,
         None => match cd.lock() {
@@ -113,6 +118,39 @@ fn settle(cd: &ContainerDir, killed_by: Option<Signal>, held: Option<&FileLock>)
         },
     };
     record_dead_shim(cd, killed_by)
+}
+
+/// Waits until the shim of the run that started at `run` is gone. If another start
+/// made a new run meanwhile (a new shim on the same lock), that run is not waited for.
+fn wait_shim_of_run(cd: &ContainerDir, run: &str) {
+    let path = cd.shim_lock_path();
+    while !lock::wait_released(&path, Some(Duration::from_millis(250))) {
+        if cd.saved_state().map_or(true, |st| st.started_at != run) {
+            return;
+        }
+    }
+}
+
+/// Waits for the shim to end after its container was killed; a shim that does not end
+/// (stuck writing to a caller that stopped reading) is killed after `grace`. Its PID
+/// comes from the state and is checked to be this container's shim first.
+fn wait_shim_killed(cd: &ContainerDir, grace: Duration) {
+    let path = cd.shim_lock_path();
+    if lock::wait_released(&path, Some(grace)) {
+        return;
+    }
+    if let Ok(st) = cd.saved_state() {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", st.shim_pid)).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        if st.shim_pid > 0
+            && cmdline.contains(shim::SHIM_COMMAND)
+            && cmdline.split('\0').any(|a| a == cd.id)
+        {
+            let _ =
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(st.shim_pid), Signal::SIGKILL);
+        }
+    }
+    lock::wait_released(&path, None);
 }
 
 /// A running state with no shim behind it is saved as exited (code 128+N if we know
@@ -185,10 +223,11 @@ impl Engine {
         }
         // The last shim may still be winding down (reporting, unmounting): a second
         // one must not mount the same upper directory before it is gone.
-        lock::wait_released(&cd.shim_lock_path(), None);
+        wait_shim_killed(cd, Duration::from_secs(10));
         record_dead_shim(cd, None)?;
-        if cd.observe()?.error == SHIM_DIED {
-            // What a dead shim left: its cgroup (the init is gone with it).
+        if cd.shim_lock_path().exists() {
+            // Started before: whatever its last shim left (an init it never reported
+            // because it died first, a cgroup) goes before a new init may start.
             cd.cgroup()?.destroy()?;
         }
         let (child, mut status) = shim::spawn(&self.root, &rec.id, &attach)?;
@@ -221,8 +260,10 @@ impl Engine {
         })
     }
 
-    /// The init of a running container, checked under the lock; None if not running.
-    fn running_init(&self, key: &str) -> Result<Option<(ContainerDir, Record, Init)>> {
+    /// The init of a running container and the start time of its run, checked under
+    /// the lock; None if not running.
+    #[allow(clippy::type_complexity)]
+    fn running_init(&self, key: &str) -> Result<Option<(ContainerDir, Record, Init, String)>> {
         let (cd, _) = self.find(key)?;
         let _lock = cd.lock()?;
         let rec = cd.record()?;
@@ -230,12 +271,12 @@ impl Engine {
         if st.status != Status::Running {
             return Ok(None);
         }
-        Ok(Init::open(&cd, &st)?.map(|init| (cd, rec, init)))
+        Ok(Init::open(&cd, &st)?.map(|init| (cd, rec, init, st.started_at)))
     }
 
     /// The stop signal, then SIGKILL to the whole container after `timeout`.
     pub fn stop(&self, key: &str, timeout: Duration) -> Result<()> {
-        let Some((cd, rec, init)) = self.running_init(key)? else {
+        let Some((cd, rec, init, run)) = self.running_init(key)? else {
             return Ok(());
         };
         // No (or an unknown) stop signal in the image: SIGTERM.
@@ -247,12 +288,12 @@ impl Engine {
             kill_everything(&cd, &init)?;
             init.wait(None);
         }
-        settle(&cd, Some(last), None)
+        settle(&cd, &run, Some(last), None)
     }
 
     /// Sends `sig` to the container's init.
     pub fn kill(&self, key: &str, sig: Signal) -> Result<()> {
-        let Some((_, rec, init)) = self.running_init(key)? else {
+        let Some((_, rec, init, _)) = self.running_init(key)? else {
             let (_, rec) = self.find(key)?;
             return Err(EngineError::conflict(format!(
                 "cannot kill container: {key}: container {} is not running",
@@ -285,7 +326,7 @@ impl Engine {
             }
         }
         // The shim records the exit (and removes an --rm container itself).
-        lock::wait_released(&cd.shim_lock_path(), None);
+        wait_shim_killed(&cd, Duration::from_secs(10));
         if !cd.dir.exists() {
             return Ok(());
         }
@@ -314,7 +355,7 @@ impl Engine {
                 if let Some(init) = Init::open(&cd, &st)? {
                     init.wait(None);
                 }
-                settle(&cd, None, None)?;
+                settle(&cd, &st.started_at, None, None)?;
             }
         }
     }

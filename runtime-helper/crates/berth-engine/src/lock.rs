@@ -55,6 +55,19 @@ fn retry(mut f: impl FnMut() -> rustix::io::Result<()>) -> std::io::Result<()> {
     }
 }
 
+impl FileLock {
+    /// Like [`FileLock::try_exclusive`], but never creates the file: Err(NotFound) if
+    /// it is not there.
+    pub fn try_exclusive_existing(path: &Path) -> std::io::Result<Option<FileLock>> {
+        let f = OpenOptions::new().read(true).open(path)?;
+        match flock(f.as_fd(), FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(Some(FileLock { _file: f })),
+            Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// Whether someone holds the lock at `path` (false when the file does not exist).
 pub fn held(path: &Path) -> bool {
     let Ok(f) = OpenOptions::new().read(true).open(path) else {

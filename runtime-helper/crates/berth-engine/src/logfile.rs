@@ -176,34 +176,43 @@ fn each_line(f: &mut File, from: u64, to: u64, out: &mut dyn FnMut(Entry)) -> Re
     }
 }
 
-/// The last `n` complete lines of `f` before `end`, read backwards in blocks.
-fn last_lines(f: &mut File, end: u64, n: usize) -> Result<Vec<Vec<u8>>> {
-    const BLOCK: u64 = 64 * 1024;
-    let mut lines: Vec<Vec<u8>> = Vec::new();
-    // Bytes after the last newline seen so far (the start of a line read backwards).
-    let mut carry: Vec<u8> = Vec::new();
+const BLOCK: u64 = 64 * 1024;
+
+/// Just after the last newline before `end` (0 if there is none): what follows it is a
+/// line still being written.
+fn complete_end(f: &mut File, end: u64) -> Result<u64> {
     let mut pos = end;
-    let mut first_block = true;
-    while pos > 0 && lines.len() < n {
+    while pos > 0 {
         let start = pos.saturating_sub(BLOCK);
         let mut block = vec![0u8; (pos - start) as usize];
         f.seek(SeekFrom::Start(start))?;
         f.read_exact(&mut block)?;
-        block.extend_from_slice(&carry);
-        carry.clear();
-        let mut parts: Vec<&[u8]> = block.split(|b| *b == b'\n').collect();
-        if first_block {
-            // What follows the last newline is a line still being written.
-            parts.pop();
-            first_block = false;
+        if let Some(i) = block.iter().rposition(|b| *b == b'\n') {
+            return Ok(start + i as u64 + 1);
         }
-        // parts[0] may continue in the block before; keep it unless this is the start.
-        let head = if start > 0 {
-            Some(parts.remove(0))
-        } else {
-            None
-        };
-        for p in parts.into_iter().rev() {
+        pos = start;
+    }
+    Ok(0)
+}
+
+/// The last `n` complete lines of `f` before `end`, read backwards in blocks (memory
+/// for `n` lines, whatever the file's size), and where the complete lines end.
+fn last_lines(f: &mut File, end: u64, n: usize) -> Result<(Vec<Vec<u8>>, u64)> {
+    let stop = complete_end(f, end)?;
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    // The end of a line whose start is in an earlier block.
+    let mut tail: Vec<u8> = Vec::new();
+    let mut pos = stop;
+    while pos > 0 && lines.len() < n {
+        let start = pos.saturating_sub(BLOCK);
+        let mut buf = vec![0u8; (pos - start) as usize];
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(&mut buf)?;
+        buf.extend_from_slice(&tail);
+        let pieces: Vec<&[u8]> = buf.split(|b| *b == b'\n').collect();
+        // The first piece starts in the block before, unless this is the file's start.
+        let whole = if start == 0 { 0 } else { 1 };
+        for p in pieces[whole.min(pieces.len())..].iter().rev() {
             if lines.len() == n {
                 break;
             }
@@ -211,13 +220,15 @@ fn last_lines(f: &mut File, end: u64, n: usize) -> Result<Vec<Vec<u8>>> {
                 lines.push(p.to_vec());
             }
         }
-        if let Some(h) = head {
-            carry = h.to_vec();
-        }
+        tail = if start > 0 {
+            pieces[0].to_vec()
+        } else {
+            Vec::new()
+        };
         pos = start;
     }
     lines.reverse();
-    Ok(lines)
+    Ok((lines, stop))
 }
 
 /// Reads a container's log: everything, or the last N entries, then optionally what
@@ -251,7 +262,12 @@ impl LogReader {
 
     /// Every entry up to the opening point, oldest first; only the last `tail` if given.
     pub fn history(&mut self, tail: Option<usize>, out: &mut dyn FnMut(Entry)) -> Result<()> {
-        let rotated = rotated_files(&self.path);
+        // A rotation since opening shows the live file as `.1` too: read it once.
+        let live = self.ino;
+        let rotated: Vec<PathBuf> = rotated_files(&self.path)
+            .into_iter()
+            .filter(|p| std::fs::metadata(p).map_or(true, |m| m.ino() != live))
+            .collect();
         match tail {
             None => {
                 for p in rotated {
@@ -268,7 +284,9 @@ impl LogReader {
                 let mut picked: Vec<Vec<Vec<u8>>> = Vec::new();
                 let mut have = 0;
                 if let Some(f) = &mut self.live {
-                    let l = last_lines(f, self.pos, n)?;
+                    let (l, stop) = last_lines(f, self.pos, n)?;
+                    // Following goes on from the first line not yet complete.
+                    self.pos = stop;
                     have += l.len();
                     picked.push(l);
                 }
@@ -278,7 +296,7 @@ impl LogReader {
                     }
                     if let Some(mut f) = open_log(p)? {
                         let len = f.metadata()?.len();
-                        let l = last_lines(&mut f, len, n - have)?;
+                        let (l, _) = last_lines(&mut f, len, n - have)?;
                         have += l.len();
                         picked.push(l);
                     }
@@ -415,6 +433,48 @@ mod tests {
         );
         let all = collect(&mut LogReader::open(&p).unwrap(), Some(5000));
         assert_eq!(all.len(), 3000);
+    }
+
+    #[test]
+    fn tail_survives_a_line_longer_than_a_block_being_written() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("x.log");
+        let mut w = Writer::new(
+            &p,
+            LogConfig {
+                max_size: 0,
+                max_file: 1,
+            },
+        );
+        w.write(0, b"first\n").unwrap();
+        // An entry of ~210 KB (control bytes escape to six), then half of another
+        // written by hand, as a shim killed mid-write leaves it.
+        w.write(0, &[1u8; 35_000]).unwrap();
+        w.flush().unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(&vec![b'x'; 150_000])
+            .unwrap();
+        let got = collect(&mut LogReader::open(&p).unwrap(), Some(1));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].len(), 35_000, "the long entry, whole");
+        let got = collect(&mut LogReader::open(&p).unwrap(), Some(10));
+        assert_eq!(got[0], "first\n");
+        // Following after a tail resumes at the partial line, not in its middle.
+        let mut r = LogReader::open(&p).unwrap();
+        let _ = collect(&mut r, Some(1));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"\n")
+            .unwrap();
+        w.write(0, b"after\n").unwrap();
+        let mut seen = Vec::new();
+        r.follow(&mut |e| seen.push(e.log)).unwrap();
+        assert_eq!(seen, vec!["after\n"], "the broken line is skipped whole");
     }
 
     #[test]

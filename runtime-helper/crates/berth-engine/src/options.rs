@@ -225,6 +225,19 @@ pub fn parse_log_opts(opts: &[String]) -> Result<crate::record::LogConfig> {
     Ok(c)
 }
 
+/// `-u USER[:GROUP]`: numeric parts must be in Docker's id range (0..=2147483647);
+/// names are resolved in the container at start.
+pub fn check_user(u: &str) -> Result<()> {
+    let max = berth_runtime::user::MAX_ID;
+    for part in u.split(':') {
+        let numeric = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if numeric && !part.parse::<u32>().is_ok_and(|n| n <= max) {
+            bail!("invalid user {u:?}: {part} is out of range: user and group ids must be between 0 and {max}");
+        }
+    }
+    Ok(())
+}
+
 /// A working directory must be absolute (Docker refuses a relative one).
 pub fn check_workdir(w: &str) -> Result<()> {
     if !w.starts_with('/') {
@@ -410,6 +423,24 @@ mod tests {
             assert!(parse_log_opts(&[bad.into()]).is_err(), "{bad}");
         }
         assert!(check_workdir("/app").is_ok());
+        for ok in [
+            "root",
+            "1000",
+            "1000:1000",
+            "nobody:2147483647",
+            "alice:wheel",
+        ] {
+            assert!(check_user(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "4294967295",
+            "nobody:4294967295",
+            "-1",
+            "2147483648",
+            "0:-1",
+        ] {
+            assert!(check_user(bad).is_err(), "{bad}");
+        }
         let e = check_workdir("relative").unwrap_err();
         assert!(e.to_string().contains("absolute path"), "{e}");
     }

@@ -9,23 +9,27 @@ use std::path::Path;
 
 pub fn sweep(root: &Path) {
     let dir = containers_dir(root);
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return;
-    };
-    let entries: Vec<_> = entries
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
-        .collect();
-    if entries.is_empty() {
-        sweep_leases(root);
-        return;
+    let has_dot_entries = fs::read_dir(&dir).is_ok_and(|rd| {
+        rd.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with('.'))
+    });
+    if has_dot_entries {
+        sweep_entries(root, &dir);
     }
-    // A creator makes `.new-<id>` and locks it while holding the name lock: with the
-    // name lock ours, a `.new-*` without a held lock is one whose creator died.
+    sweep_leases(root);
+}
+
+fn sweep_entries(root: &Path, dir: &Path) {
+    // Creators make and lock `.new-<id>`, and rename it into place, while holding the
+    // name lock: with it ours (and the listing made after taking it), every `.new-*`
+    // listed stays one, and one whose lock is free has a dead creator.
     let Ok(_names) = lock::FileLock::exclusive(&root.join("containers.lock")) else {
         return;
     };
-    for e in entries {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         // The shared init layer, built aside by a process that died before its rename
         // (see crate::init_layer).
@@ -45,7 +49,14 @@ pub fn sweep(root: &Path) {
             continue;
         };
         let path = e.path();
-        if lock::held(&path.join("lock")) || lock::held(&path.join("shim.lock")) {
+        // Held while we remove it, so nobody can take it up meanwhile; a missing lock
+        // file is one a removal already deleted (its remover is gone or nearly done).
+        let _held = match lock::FileLock::try_exclusive_existing(&path.join("lock")) {
+            Ok(Some(l)) => Some(l),
+            Ok(None) => continue,
+            Err(_) => None,
+        };
+        if lock::held(&path.join("shim.lock")) || !path.exists() {
             continue;
         }
         let cd = ContainerDir {
@@ -59,7 +70,6 @@ pub fn sweep(root: &Path) {
             let _ = berth_store::Store::at(root).release(&image_lease_holder(id));
         }
     }
-    sweep_leases(root);
 }
 
 /// Leases held for containers that exist under no name (made before their directory

@@ -63,6 +63,22 @@ fn bad_run_input_is_rejected_before_anything_is_created() {
         "invalid container name",
     );
     one_line_error(&e.berth(&["run"]), 125, "required");
+    // Docker refuses a relative working directory (it ran in /relative before).
+    one_line_error(
+        &e.berth(&["run", "-w", "relative", "busybox", "pwd"]),
+        125,
+        "needs to be an absolute path",
+    );
+    one_line_error(
+        &e.berth(&["run", "--log-opt", "max-size=lots", "busybox", "true"]),
+        125,
+        "invalid size",
+    );
+    one_line_error(
+        &e.berth(&["run", "--log-opt", "color=red", "busybox", "true"]),
+        125,
+        "unknown log opt",
+    );
     assert!(e.container_ids().is_empty(), "{:?}", e.container_ids());
     // Failures after creation (the command) are the container's: 127/126, and with
     // --rm nothing is left.
@@ -96,4 +112,27 @@ fn verbs_on_missing_containers() {
     }
     let o = e.berth(&["kill", "-s", "NOPE", "ghost"]);
     assert_eq!(code(&o), 125);
+}
+
+#[test]
+fn bad_exec_and_inspect_input() {
+    let e = Engine::new();
+    let id = e.run_detached(&["busybox", "sleep", "300"]);
+    one_line_error(
+        &e.berth(&["exec", "-w", "tmp", &id, "pwd"]),
+        125,
+        "needs to be an absolute path",
+    );
+    assert_eq!(e.ok(&["exec", "-w", "/tmp", &id, "pwd"]), "/tmp\n");
+    // A template that does not parse is an error, not printed back.
+    let o = e.berth(&["inspect", "-f", "{{.Nope", &id]);
+    one_line_error(&o, 125, "unclosed action");
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert_eq!(e.inspect(&id, "{{.Nope}}"), "<no value>");
+    // An over-long name gives a short error.
+    let long = "x".repeat(20_000);
+    let o = e.berth(&["rm", &long]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).len() < 1200, "{} bytes", stderr(&o).len());
+    e.ok(&["rm", "-f", &id]);
 }

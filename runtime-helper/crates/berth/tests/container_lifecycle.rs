@@ -195,6 +195,102 @@ fn logs_tail_timestamps_follow() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "a\n");
 }
 
+/// Runs `berth ARGS` to completion; its stdout and its peak RSS in KiB (from wait4, so
+/// only this process counts; wait4 reaps it, which clippy cannot see).
+#[allow(clippy::zombie_processes)]
+fn output_and_max_rss(e: &Engine, args: &[&str]) -> (String, i64) {
+    use std::io::Read;
+    let mut child = e
+        .cmd(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data filled by wait4 for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    assert_eq!(status, 0, "berth {args:?} failed");
+    (out, usage.ru_maxrss)
+}
+
+#[test]
+fn logs_rotate_and_tail_reads_from_the_end() {
+    let e = Engine::new();
+    // ~1.9 MB of output into a log capped at 3 files of 100 kB.
+    let script = "i=0; while [ $i -lt 20000 ]; do echo \"line $i ..............................................................\"; i=$((i+1)); done";
+    let id = e.run_detached(&[
+        "--log-opt",
+        "max-size=100k",
+        "--log-opt",
+        "max-file=3",
+        "busybox",
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert_eq!(e.ok(&["wait", &id]).trim(), "0");
+    let dir = e.root.join("containers").join(&id);
+    let logs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|f| f.file_name().to_string_lossy().contains("-json.log"))
+        .map(|f| f.metadata().unwrap().len())
+        .collect();
+    assert_eq!(logs.len(), 3, "max-file=3: {logs:?}");
+    assert!(logs.iter().all(|l| *l <= 100 * 1024), "max-size: {logs:?}");
+    let last = e.ok(&["logs", "--tail", "1", &id]);
+    assert!(last.starts_with("line 19999 "), "{last}");
+    // Everything kept, in order, ending with the last line.
+    let all = e.ok(&["logs", &id]);
+    let nums: Vec<usize> = all
+        .lines()
+        .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(*nums.last().unwrap(), 19999);
+    assert!(
+        nums.windows(2).all(|w| w[1] == w[0] + 1),
+        "a gap in the kept log"
+    );
+    assert_eq!(
+        e.inspect(&id, "{{json .HostConfig.LogConfig.Config}}"),
+        "{\"max-file\":\"3\",\"max-size\":\"102400\"}"
+    );
+    e.ok(&["rm", &id]);
+
+    // --tail on a large unrotated log reads from the end: its memory does not grow
+    // with the log (it read the whole log into memory before: 503 MB RSS for 503 MB).
+    let id = e.run_detached(&[
+        "--log-opt", "max-size=-1", "busybox", "sh", "-c",
+        "yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -n 600000",
+    ]);
+    assert_eq!(e.ok(&["wait", &id]).trim(), "0");
+    let size = std::fs::metadata(
+        dir.parent()
+            .unwrap()
+            .join(&id)
+            .join(format!("{id}-json.log")),
+    )
+    .unwrap()
+    .len();
+    assert!(size > 60_000_000, "the log is {size} bytes");
+    let (out, rss_kib) = output_and_max_rss(&e, &["logs", "--tail", "2", &id]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        rss_kib < 20 * 1024,
+        "logs --tail 2 of a {size}-byte log peaked at {rss_kib} KiB"
+    );
+    e.ok(&["rm", &id]);
+}
+
 /// Only a writable layer nobody keeps skips syncs (overlay's `volatile`): an --rm
 /// container's; a kept container's survives a crash.
 #[test]
