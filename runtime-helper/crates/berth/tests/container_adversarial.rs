@@ -115,20 +115,6 @@ impl Bait {
     }
 }
 
-fn host_mounts_under(dir: &Path) -> Vec<String> {
-    let d = dir.to_string_lossy().into_owned();
-    fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            l.split_whitespace()
-                .nth(4)
-                .is_some_and(|m| m.starts_with(&d))
-        })
-        .map(str::to_string)
-        .collect()
-}
-
 /// Runs berth; a run that takes longer than `secs` is killed (by its PID) and fails the
 /// test: a hostile file must never make the engine hang.
 #[track_caller]

@@ -4,20 +4,6 @@ mod common;
 use common::*;
 use std::os::unix::fs::symlink;
 
-fn host_mounts_under(dir: &std::path::Path) -> Vec<String> {
-    let d = dir.to_string_lossy().into_owned();
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            l.split_whitespace()
-                .nth(4)
-                .is_some_and(|m| m.starts_with(&d))
-        })
-        .map(str::to_string)
-        .collect()
-}
-
 /// Symlinked /proc, /dev and /sys are refused (as runc refuses them for /proc and /sys):
 /// the engine's own mount points take no symlink, so a mount can neither land on the
 /// host nor somewhere a lookup in the container would not see it (issue 9: a /dev

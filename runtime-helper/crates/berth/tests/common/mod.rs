@@ -228,3 +228,18 @@ pub fn assert_no_cgroup(id: &str) {
         assert!(!d.exists(), "cgroup left behind: {}", d.display());
     }
 }
+
+/// Host mount points (from our own mountinfo) at or below `dir`.
+pub fn host_mounts_under(dir: &Path) -> Vec<String> {
+    let d = dir.to_string_lossy().into_owned();
+    fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(4)
+                .is_some_and(|m| m.starts_with(&d))
+        })
+        .map(str::to_string)
+        .collect()
+}
