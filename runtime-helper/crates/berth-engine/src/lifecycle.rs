@@ -107,7 +107,7 @@ fn settle(
     killed_by: Option<Signal>,
     held: Option<&FileLock>,
 ) -> Result<()> {
-    wait_shim_of_run(cd, run);
+    wait_shim_gone(cd, Some(run));
     let _own = match held {
         Some(_) => None,
         None => match cd.lock() {
@@ -120,37 +120,40 @@ fn settle(
     record_dead_shim(cd, killed_by)
 }
 
-/// Waits until the shim of the run that started at `run` is gone. If another start
-/// made a new run meanwhile (a new shim on the same lock), that run is not waited for.
-fn wait_shim_of_run(cd: &ContainerDir, run: &str) {
-    let path = cd.shim_lock_path();
-    while !lock::wait_released(&path, Some(Duration::from_millis(250))) {
-        if cd.saved_state().map_or(true, |st| st.started_at != run) {
+/// How long a shim may take to end once its container's init is gone (it reports the
+/// exit, unmounts, and for --rm deletes the container) before it is taken for stuck,
+/// e.g. writing to an attached caller that stopped reading, and killed.
+const SHIM_GRACE: Duration = Duration::from_secs(10);
+
+/// Waits until the shim of the run that started at `run` (any run if None) is gone.
+/// A run started by someone else meanwhile (a new shim on the same lock) is not waited
+/// for. A shim still there after `SHIM_GRACE` is killed, once its PID (from the state)
+/// is checked to be this container's shim.
+fn wait_shim_gone(cd: &ContainerDir, run: Option<&str>) {
+    let released = lock::on_release(&cd.shim_lock_path());
+    let since = std::time::Instant::now();
+    while released.recv_timeout(Duration::from_millis(250)).is_err() {
+        let Ok(st) = cd.saved_state() else { return };
+        if run.is_some_and(|r| st.started_at != r) {
+            return;
+        }
+        if since.elapsed() >= SHIM_GRACE {
+            let cmdline =
+                std::fs::read(format!("/proc/{}/cmdline", st.shim_pid)).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            if st.shim_pid > 0
+                && cmdline.contains(shim::SHIM_COMMAND)
+                && cmdline.split('\0').any(|a| a == cd.id)
+            {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(st.shim_pid),
+                    Signal::SIGKILL,
+                );
+            }
+            let _ = released.recv_timeout(SHIM_GRACE);
             return;
         }
     }
-}
-
-/// Waits for the shim to end after its container was killed; a shim that does not end
-/// (stuck writing to a caller that stopped reading) is killed after `grace`. Its PID
-/// comes from the state and is checked to be this container's shim first.
-fn wait_shim_killed(cd: &ContainerDir, grace: Duration) {
-    let path = cd.shim_lock_path();
-    if lock::wait_released(&path, Some(grace)) {
-        return;
-    }
-    if let Ok(st) = cd.saved_state() {
-        let cmdline = std::fs::read(format!("/proc/{}/cmdline", st.shim_pid)).unwrap_or_default();
-        let cmdline = String::from_utf8_lossy(&cmdline);
-        if st.shim_pid > 0
-            && cmdline.contains(shim::SHIM_COMMAND)
-            && cmdline.split('\0').any(|a| a == cd.id)
-        {
-            let _ =
-                nix::sys::signal::kill(nix::unistd::Pid::from_raw(st.shim_pid), Signal::SIGKILL);
-        }
-    }
-    lock::wait_released(&path, None);
 }
 
 /// A running state with no shim behind it is saved as exited (code 128+N if we know
@@ -223,7 +226,7 @@ impl Engine {
         }
         // The last shim may still be winding down (reporting, unmounting): a second
         // one must not mount the same upper directory before it is gone.
-        wait_shim_killed(cd, Duration::from_secs(10));
+        wait_shim_gone(cd, None);
         record_dead_shim(cd, None)?;
         if cd.shim_lock_path().exists() {
             // Started before: whatever its last shim left (an init it never reported
@@ -326,7 +329,7 @@ impl Engine {
             }
         }
         // The shim records the exit (and removes an --rm container itself).
-        wait_shim_killed(&cd, Duration::from_secs(10));
+        wait_shim_gone(&cd, None);
         if !cd.dir.exists() {
             return Ok(());
         }

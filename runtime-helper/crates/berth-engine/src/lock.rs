@@ -79,26 +79,34 @@ pub fn held(path: &Path) -> bool {
     }
 }
 
-/// Blocks until nobody holds the lock at `path` exclusively, or `timeout` passes; true
-/// if it was released. The waiting is done by the kernel (a blocking shared flock on a
-/// helper thread), not by polling.
-pub fn wait_released(path: &Path, timeout: Option<Duration>) -> bool {
+/// A channel that gets a message once nobody holds the lock at `path` exclusively (at
+/// once if there is no such file). The waiting is done by the kernel (a blocking shared
+/// flock on a helper thread), not by polling.
+pub fn on_release(path: &Path) -> mpsc::Receiver<()> {
+    let (tx, rx) = mpsc::channel();
     let Ok(f) = OpenOptions::new().read(true).open(path) else {
-        return true;
-    };
-    let Some(timeout) = timeout else {
-        let _ = retry(|| flock(f.as_fd(), FlockOperation::LockShared));
-        return true;
+        let _ = tx.send(());
+        return rx;
     };
     if flock(f.as_fd(), FlockOperation::NonBlockingLockShared).is_ok() {
-        return true;
+        let _ = tx.send(());
+        return rx;
     }
-    let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = retry(|| flock(f.as_fd(), FlockOperation::LockShared));
         let _ = tx.send(());
     });
-    rx.recv_timeout(timeout).is_ok()
+    rx
+}
+
+/// Blocks until nobody holds the lock at `path` exclusively, or `timeout` passes; true
+/// if it was released.
+pub fn wait_released(path: &Path, timeout: Option<Duration>) -> bool {
+    let rx = on_release(path);
+    match timeout {
+        None => rx.recv().is_ok(),
+        Some(t) => rx.recv_timeout(t).is_ok(),
+    }
 }
 
 #[cfg(test)]

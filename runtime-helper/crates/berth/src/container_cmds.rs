@@ -205,9 +205,10 @@ pub fn run(global: &GlobalOpts, command: ContainerCommand) -> i32 {
         ContainerCommand::Stop { time, containers } => {
             each(&eng, &containers, |e, c| stop_one(e, c, time))
         }
+        // docker's daemon refuses a bad signal: its client exits 1.
         ContainerCommand::Kill { signal, containers } => match options::parse_signal(&signal) {
             Ok(sig) => each(&eng, &containers, |e, c| kill_one(e, c, sig)),
-            Err(e) => fail(125, e.to_string()),
+            Err(e) => fail(1, e.to_string()),
         },
         ContainerCommand::Rm { force, containers } => {
             each(&eng, &containers, |e, c| rm_one(e, c, force))

@@ -150,16 +150,19 @@ fn rm_racing_run_leaves_nothing_unseen() {
         let rm = spawn(&e, &["rm", "-f", &name]);
         let run = run.wait_with_output().unwrap();
         let rm = rm.wait_with_output().unwrap();
-        if rm.status.success() {
-            // rm won (after run finished making it, whatever run says): gone.
-            assert!(
-                !ps_all(&e).iter().any(|x| stdout(&run).trim() == x),
-                "removed but listed"
-            );
-        } else {
-            // rm came before the container existed.
-            assert_stderr_contains(&rm, "No such container");
+        // rm -f either removed it (after run finished making it) or found nothing yet
+        // (docker's rm -f of nothing succeeds); never a half-made container.
+        assert!(rm.status.success(), "{}", stderr(&rm));
+        let listed = ps_all(&e);
+        let id = stdout(&run).trim().to_string();
+        if run.status.success() && listed.contains(&id) {
+            // Made after rm looked: whole and running.
+            assert_eq!(e.inspect(&id, "{{.State.Status}}"), "running");
+            e.ok(&["rm", "-f", &id]);
         }
+        let mut dirs = e.container_ids();
+        dirs.retain(|d| d != &id);
+        assert!(dirs.is_empty(), "round {i}: {dirs:?} left");
     }
     assert_consistent_then_clean(&e, &mark);
 }
@@ -352,4 +355,47 @@ fn wait_blocks_until_exit_without_polling_the_state() {
     assert_eq!(e.ok(&["wait", &id]).trim(), "9");
     assert!(t.elapsed() >= Duration::from_millis(500));
     e.ok(&["rm", &id]);
+}
+
+#[test]
+fn rm_gets_through_a_shim_stuck_writing_to_a_caller_that_stopped_reading() {
+    let e = Engine::new();
+    let mark = marker();
+    // The caller's stdout is a pipe nobody reads: once it is full the shim blocks
+    // writing the container's output to it.
+    let mut run = e
+        .cmd(&[
+            "run",
+            "--name",
+            "stuck",
+            "busybox",
+            "sh",
+            "-c",
+            &format!("yes & exec sleep {mark}"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually("the container runs", || {
+        e.berth(&["inspect", "-f", "{{.State.Status}}", "stuck"])
+            .stdout
+            == b"running\n"
+    });
+    let t = Instant::now();
+    e.ok(&["rm", "-f", "stuck"]);
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "rm took {:?}",
+        t.elapsed()
+    );
+    assert!(pids_with(&format!("sleep {mark}")).is_empty());
+    assert!(
+        pids_with(&e.root.to_string_lossy()).is_empty(),
+        "the shim is gone"
+    );
+    drop(run.stdout.take());
+    let _ = run.wait();
+    assert_consistent_then_clean(&e, &mark);
 }

@@ -23,9 +23,15 @@ pub(super) fn kill_one(eng: &Engine, key: &str, sig: Signal) -> Outcome {
 }
 
 pub(super) fn rm_one(eng: &Engine, key: &str, force: bool) -> Outcome {
-    eng.remove(key, force).map_err(engine)?;
-    println!("{key}");
-    Ok(0)
+    match eng.remove(key, force) {
+        // docker's `rm -f` of a container that is not there is quietly done.
+        Err(e) if force && e.kind() == berth_engine::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(engine(e)),
+        Ok(()) => {
+            println!("{key}");
+            Ok(0)
+        }
+    }
 }
 
 pub(super) fn wait_one(eng: &Engine, key: &str) -> Outcome {

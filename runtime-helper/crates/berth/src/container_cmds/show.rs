@@ -119,6 +119,10 @@ fn render_format(fmt: &str, v: &serde_json::Value) -> Result<String, String> {
 }
 
 pub(super) fn inspect(eng: &Engine, keys: &[String], format: Option<&str>) -> Outcome {
+    // docker checks the template before anything else, and exits 64 (EX_USAGE).
+    if let Some(f) = format {
+        render_format(f, &serde_json::Value::Null).map_err(|e| Exit(64, e))?;
+    }
     let mut values = Vec::new();
     let mut code = 0;
     for k in keys {
@@ -133,7 +137,7 @@ pub(super) fn inspect(eng: &Engine, keys: &[String], format: Option<&str>) -> Ou
     match format {
         Some(f) => {
             for v in &values {
-                println!("{}", render_format(f, v).map_err(|e| Exit(125, e))?);
+                println!("{}", render_format(f, v).map_err(|e| Exit(64, e))?);
             }
         }
         None => println!(
