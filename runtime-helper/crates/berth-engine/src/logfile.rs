@@ -133,12 +133,19 @@ fn rotated(path: &Path, n: u32) -> PathBuf {
 /// The rotated files that exist, oldest first (the live file not included).
 fn rotated_files(path: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    let mut missing = 0;
     for n in 1.. {
         let p = rotated(path, n);
-        if !p.exists() {
-            break;
+        if p.exists() {
+            out.push(p);
+            missing = 0;
+        } else {
+            // A rotation in progress leaves one gap (`.1` between its two renames).
+            missing += 1;
+            if missing == 2 {
+                break;
+            }
         }
-        out.push(p);
     }
     out.reverse();
     out
@@ -320,6 +327,22 @@ impl LogReader {
         }
         let now = std::fs::metadata(&self.path).map(|m| m.ino()).ok();
         if now.is_some() && now != Some(self.ino) {
+            // More than one rotation since the last call: the files made after the one
+            // we had (newer than it in the rotation order) are read whole, oldest first.
+            let rotated = rotated_files(&self.path);
+            let ours = rotated
+                .iter()
+                .position(|p| std::fs::metadata(p).is_ok_and(|m| m.ino() == self.ino));
+            let newer = match ours {
+                Some(i) => &rotated[i + 1..],
+                None => &rotated[..],
+            };
+            for p in newer {
+                if let Some(mut f) = open_log(p)? {
+                    let len = f.metadata()?.len();
+                    each_line(&mut f, 0, len, out)?;
+                }
+            }
             self.live = open_log(&self.path)?;
             self.ino = now.unwrap_or(0);
             self.pos = 0;
@@ -501,6 +524,31 @@ mod tests {
         }
         r.follow(&mut |e| seen.push(e.log)).unwrap();
         let want: Vec<String> = (0..20).map(|i| format!("after {i}\n")).collect();
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn follow_reads_the_files_of_several_rotations_between_two_calls() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("x.log");
+        let mut w = Writer::new(
+            &p,
+            LogConfig {
+                max_size: 300,
+                max_file: 5,
+            },
+        );
+        w.write(0, b"first\n").unwrap();
+        let mut r = LogReader::open(&p).unwrap();
+        assert_eq!(collect(&mut r, None), vec!["first\n"]);
+        // ~3 entries per file: three rotations before the reader looks again.
+        for i in 0..12 {
+            w.write(0, format!("after {i}\n").as_bytes()).unwrap();
+        }
+        assert!(rotated(&p, 3).exists(), "three rotations happened");
+        let mut seen = Vec::new();
+        r.follow(&mut |e| seen.push(e.log)).unwrap();
+        let want: Vec<String> = (0..12).map(|i| format!("after {i}\n")).collect();
         assert_eq!(seen, want);
     }
 }
