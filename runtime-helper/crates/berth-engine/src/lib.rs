@@ -79,11 +79,58 @@ impl Engine {
         Ok(inspect::inspect(&cd, &rec, &st))
     }
 
-    /// A reader of the container's log at this moment, and its directory (to ask
-    /// whether it still runs while following).
+    /// A reader of the container's log at this moment, and its directory (to follow
+    /// it with [`Engine::follow_logs`]).
     pub fn logs(&self, key: &str) -> Result<(ContainerDir, logfile::LogReader)> {
         let (cd, _) = self.find(key)?;
         let reader = logfile::LogReader::open(&cd.log_path())?;
         Ok((cd, reader))
+    }
+
+    /// Passes on what the container writes to its log until it is no longer running
+    /// (`logs -f`). Woken by inotify on the container's directory (the shim's log writes
+    /// and state changes), with a slow tick for what makes no file event (a shim that
+    /// died). Ends early when `out` returns false (the reader went away).
+    pub fn follow_logs(
+        &self,
+        cd: &ContainerDir,
+        reader: &mut logfile::LogReader,
+        out: &mut dyn FnMut(logfile::Entry) -> bool,
+    ) -> Result<()> {
+        use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+        let watch = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)?;
+        watch.add_watch(
+            &cd.dir,
+            AddWatchFlags::IN_MODIFY
+                | AddWatchFlags::IN_CREATE
+                | AddWatchFlags::IN_MOVED_TO
+                | AddWatchFlags::IN_DELETE_SELF
+                | AddWatchFlags::IN_MOVE_SELF,
+        )?;
+        let mut open = true;
+        loop {
+            // The state before the log, so nothing written just before the exit is missed.
+            let running = matches!(cd.observe(), Ok(st) if st.status == Status::Running);
+            let mut any = false;
+            reader.follow(&mut |e| {
+                any = true;
+                if open && !out(e) {
+                    open = false;
+                }
+            })?;
+            if !open || (!running && !any) {
+                return Ok(());
+            }
+            if !any {
+                let mut p = libc::pollfd {
+                    fd: std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&watch)),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd for the duration of the call.
+                unsafe { libc::poll(&mut p, 1, 1000) };
+                while watch.read_events().is_ok_and(|ev| !ev.is_empty()) {}
+            }
+        }
     }
 }

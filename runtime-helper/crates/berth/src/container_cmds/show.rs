@@ -3,7 +3,6 @@ use super::{engine, Exit, Outcome};
 use berth_engine::logfile::Entry;
 use berth_engine::{Engine, EngineError, State, Status};
 use std::io::Write;
-use std::time::Duration;
 
 fn ago(ts: &str) -> String {
     let Ok(t) = chrono::DateTime::parse_from_rfc3339(ts) else {
@@ -148,21 +147,21 @@ pub(super) fn inspect(eng: &Engine, keys: &[String], format: Option<&str>) -> Ou
     Ok(code)
 }
 
-fn print_entry(e: &Entry, timestamps: bool) {
+/// Writes one entry to our stdout or stderr; false once that output is gone.
+fn print_entry(e: &Entry, timestamps: bool) -> bool {
     let text = if timestamps {
         format!("{} {}", e.time, e.log)
     } else {
         e.log.clone()
     };
-    if e.stream == "stderr" {
+    let written = if e.stream == "stderr" {
         let mut err = std::io::stderr().lock();
-        let _ = err.write_all(text.as_bytes());
-        let _ = err.flush();
+        err.write_all(text.as_bytes()).and_then(|_| err.flush())
     } else {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
-    }
+        out.write_all(text.as_bytes()).and_then(|_| out.flush())
+    };
+    written.is_ok()
 }
 
 pub(super) fn logs(eng: &Engine, key: &str, follow: bool, timestamps: bool, tail: &str) -> Outcome {
@@ -174,26 +173,16 @@ pub(super) fn logs(eng: &Engine, key: &str, follow: bool, timestamps: bool, tail
         ),
     };
     let (cd, mut reader) = eng.logs(key).map_err(|e| Exit(1, e.to_string()))?;
-    let mut print = |e: Entry| print_entry(&e, timestamps);
+    let mut print = |e: Entry| {
+        print_entry(&e, timestamps);
+    };
     reader.history(tail, &mut print).map_err(engine)?;
     if !follow {
         return Ok(0);
     }
-    loop {
-        // Read the state before the log, so nothing written just before exit is missed.
-        let running = matches!(cd.observe(), Ok(st) if st.status == Status::Running);
-        let mut any = false;
-        reader
-            .follow(&mut |e| {
-                any = true;
-                print_entry(&e, timestamps)
-            })
-            .map_err(engine)?;
-        if !running && !any {
-            return Ok(0);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    eng.follow_logs(&cd, &mut reader, &mut |e| print_entry(&e, timestamps))
+        .map_err(engine)?;
+    Ok(0)
 }
 
 #[cfg(test)]
