@@ -233,7 +233,7 @@ impl Engine {
             // because it died first, a cgroup) goes before a new init may start.
             cd.cgroup()?.destroy()?;
         }
-        let (child, mut status) = shim::spawn(&self.root, &rec.id, &attach)?;
+        let (child, mut status) = shim::spawn(&self.root, &rec.id, &attach, Some(&lock))?;
         let started = match status.read() {
             Some(StatusLine::Started(pid)) => pid,
             Some(StatusLine::Error(code, msg)) => {
@@ -331,6 +331,11 @@ impl Engine {
         // The shim records the exit (and removes an --rm container itself).
         wait_shim_gone(&cd, None);
         if !cd.dir.exists() {
+            // An --rm container its shim removed: its cgroup too, should the shim's
+            // removal of it have failed (dying tasks still held it).
+            if let Ok(cg) = cd.cgroup() {
+                let _ = cg.destroy();
+            }
             return Ok(());
         }
         remove_dir(&cd)?;

@@ -17,6 +17,12 @@ pub struct FileLock {
     _file: File,
 }
 
+impl std::os::fd::AsRawFd for FileLock {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self._file.as_raw_fd()
+    }
+}
+
 /// Opens (creating it if needed, but never its directory) the lock file at `path`.
 fn open(path: &Path) -> std::io::Result<File> {
     OpenOptions::new()

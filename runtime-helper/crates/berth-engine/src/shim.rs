@@ -31,6 +31,10 @@ pub struct ShimOptions {
     pub winch_fd: Option<RawFd>,
     /// The caller's terminal size, (rows, cols), for a -t container's pty.
     pub console: Option<(u16, u16)>,
+    /// The container's lock, shared with the verb that started us: held until we report
+    /// the start, so a verb whose caller dies mid-start leaves the container locked
+    /// until it is whole (see crate::lock).
+    pub lock_fd: Option<RawFd>,
 }
 
 struct Reporter(Option<File>);
@@ -53,6 +57,15 @@ pub fn main(root: &Path, args: ShimOptions) -> i32 {
     }
     // SAFETY: the fd was handed to us by the caller for our exclusive use.
     let mut rep = Reporter(args.status_fd.map(|fd| unsafe { File::from_raw_fd(fd) }));
+    // SAFETY: as above; closing it (after the start is reported) is its only use.
+    let start_lock = args.lock_fd.map(|fd| unsafe { OwnedFd::from_raw_fd(fd) });
+    if let Some(l) = &start_lock {
+        // Ours alone: the container's init must not carry it past its exec.
+        let _ = nix::fcntl::fcntl(
+            l.as_raw_fd(),
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        );
+    }
     let cd = ContainerDir::new(root, &args.id);
     // Held until we exit: while it is held the container has a shim (see crate::lock).
     // The verb that started us holds the container's lock until we report "started".
@@ -66,7 +79,7 @@ pub fn main(root: &Path, args: ShimOptions) -> i32 {
             return 125;
         }
     };
-    match run(&cd, &args, &mut rep) {
+    match run(&cd, &args, &mut rep, start_lock) {
         Ok(()) => 0,
         Err(e) => {
             let msg = format!("{e:#}").replace('\n', " ");
@@ -83,7 +96,12 @@ pub fn main(root: &Path, args: ShimOptions) -> i32 {
     }
 }
 
-fn run(cd: &ContainerDir, args: &ShimOptions, rep: &mut Reporter) -> Result<()> {
+fn run(
+    cd: &ContainerDir,
+    args: &ShimOptions,
+    rep: &mut Reporter,
+    start_lock: Option<OwnedFd>,
+) -> Result<()> {
     let rec = cd.record()?;
     let spec = spec::for_container(&rec, args.console)?;
     let generated = spec::generated_files(&rec);
@@ -173,6 +191,7 @@ fn run(cd: &ContainerDir, args: &ShimOptions, rep: &mut Reporter) -> Result<()> 
     };
     cd.save_state(&started)?;
     rep.send(&format!("started {}", pid.as_raw()));
+    drop(start_lock);
 
     let status = pump(pid, outputs, container_in, args, &mut log)?;
     let _ = log.flush();
@@ -184,7 +203,7 @@ fn run(cd: &ContainerDir, args: &ShimOptions, rep: &mut Reporter) -> Result<()> 
         let trash = crate::lifecycle::detach(cd)?;
         rep.send(&format!("exited {code}"));
         drop(mount_ns);
-        let _ = cg.remove_empty();
+        let _ = cg.destroy();
         crate::lifecycle::remove_all(&trash.dir)
             .with_context(|| format!("removing {}", trash.dir.display()))?;
         return Ok(());
@@ -444,7 +463,7 @@ fn place_fd(fd: RawFd, target: RawFd) -> std::io::Result<()> {
 /// The shim's command line: `berth --root ROOT __shim ID --status-fd 3 [...]`. The
 /// `berth` binary recognises it before parsing anything else (see its main.rs), so this
 /// and that parser must agree.
-pub fn shim_args(root: &Path, id: &str, attach: &Attach) -> Vec<std::ffi::OsString> {
+pub fn shim_args(root: &Path, id: &str, attach: &Attach, locked: bool) -> Vec<std::ffi::OsString> {
     let mut a: Vec<std::ffi::OsString> = vec![
         "--root".into(),
         root.into(),
@@ -465,6 +484,9 @@ pub fn shim_args(root: &Path, id: &str, attach: &Attach) -> Vec<std::ffi::OsStri
     if let Some((rows, cols)) = attach.console {
         a.push(format!("--console={rows}x{cols}").into());
     }
+    if locked {
+        a.extend(["--lock-fd".into(), "5".into()]);
+    }
     a
 }
 
@@ -477,12 +499,14 @@ pub fn spawn(
     root: &Path,
     id: &str,
     attach: &Attach,
+    lock: Option<&FileLock>,
 ) -> Result<(std::process::Child, StatusReader)> {
     use std::os::unix::process::CommandExt;
     let exe = crate::sealed::readonly_self()?;
     let (status_r, status_w) = pipe()?;
     let mut cmd = std::process::Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
-    cmd.arg0("berth").args(shim_args(root, id, attach));
+    cmd.arg0("berth")
+        .args(shim_args(root, id, attach, lock.is_some()));
     if !attach.stdin {
         cmd.stdin(std::process::Stdio::null());
     }
@@ -492,6 +516,7 @@ pub fn spawn(
     }
     let sw = status_w.as_raw_fd();
     let winch = attach.winch;
+    let lock_fd = lock.map(|l| l.as_raw_fd());
     // SAFETY: only async-signal-safe calls (setsid, dup2, fcntl) between fork and exec.
     unsafe {
         cmd.pre_exec(move || {
@@ -502,6 +527,9 @@ pub fn spawn(
             place_fd(sw, 3)?;
             if let Some(w) = winch {
                 place_fd(w, 4)?;
+            }
+            if let Some(l) = lock_fd {
+                place_fd(l, 5)?;
             }
             Ok(())
         });

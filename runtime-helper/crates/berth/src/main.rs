@@ -71,6 +71,8 @@ struct ShimArgs {
     /// ROWSxCOLS.
     #[arg(long, value_parser = parse_console)]
     console: Option<(u16, u16)>,
+    #[arg(long)]
+    lock_fd: Option<i32>,
 }
 
 fn parse_console(s: &str) -> std::result::Result<(u16, u16), String> {
@@ -99,6 +101,7 @@ fn main() {
             status_fd: a.status_fd,
             winch_fd: a.winch_fd,
             console: a.console,
+            lock_fd: a.lock_fd,
         };
         std::process::exit(berth_engine::shim::main(&root, opts));
     }
@@ -147,6 +150,7 @@ mod tests {
             std::path::Path::new("/r"),
             "abc",
             &attach,
+            true,
         ));
         let super::ShimCli {
             root,

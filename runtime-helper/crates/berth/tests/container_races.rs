@@ -240,10 +240,17 @@ fn sigkill_of_the_cli_at_random_points_leaves_a_consistent_store() {
         std::thread::sleep(Duration::from_micros(500 * (i % 20)));
         let _ = c.kill();
         let _ = c.wait();
-        // And once in a while an rm or stop killed half-way.
+        // And once in a while a stop, start or rm killed half-way.
         if i % 5 == 4 {
-            for id in ps_all(&e) {
-                let mut v = spawn(&e, &["rm", "-f", &id]);
+            for (n, id) in ps_all(&e).into_iter().enumerate() {
+                let verb: &[&str] = match n % 3 {
+                    0 => &["stop", "-t", "1"],
+                    1 => &["start"],
+                    _ => &["rm", "-f"],
+                };
+                let mut args = verb.to_vec();
+                args.push(&id);
+                let mut v = spawn(&e, &args);
                 std::thread::sleep(Duration::from_millis(i % 7));
                 let _ = v.kill();
                 let _ = v.wait();
@@ -327,6 +334,30 @@ fn a_killed_shim_leaves_a_container_that_stop_kill_and_rm_still_reach() {
     e.ok(&["rm", "-f", &id]);
     assert!(pids_with(&format!("sleep {mark}")).is_empty());
     assert_no_cgroup(&id);
+    // Shims killed while a stop or an rm waits for them.
+    for (i, verb) in [["stop", "-t", "5"], ["rm", "-f", ""], ["stop", "-t", "0"]]
+        .iter()
+        .enumerate()
+    {
+        let id = e.run_detached(&["busybox", "sleep", &mark]);
+        let shim = shim_pid(&e, &id);
+        let mut args: Vec<&str> = verb.iter().copied().filter(|a| !a.is_empty()).collect();
+        args.push(&id);
+        let v = spawn(&e, &args);
+        std::thread::sleep(Duration::from_millis(5 * i as u64));
+        sigkill(shim);
+        let o = v.wait_with_output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(
+            pids_with(&format!("sleep {mark}")).is_empty(),
+            "{args:?} left the init running"
+        );
+        if ps_all(&e).contains(&id) {
+            assert_eq!(e.inspect(&id, "{{.State.Status}}"), "exited");
+            e.ok(&["rm", &id]);
+        }
+        assert_no_cgroup(&id);
+    }
     // Shims killed at random points of the start.
     for i in 0..10u64 {
         let id = e.run_detached(&["busybox", "sleep", &mark]);

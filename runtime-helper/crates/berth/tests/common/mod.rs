@@ -225,7 +225,22 @@ impl Drop for Engine {
 /// Asserts no cgroup of `id` is left anywhere in the host's hierarchy.
 pub fn assert_no_cgroup(id: &str) {
     for d in cgroup_dirs(id) {
-        assert!(!d.exists(), "cgroup left behind: {}", d.display());
+        if d.exists() {
+            let procs = fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
+            let who: Vec<String> = procs
+                .lines()
+                .map(|p| {
+                    let cmd = fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+                    let stat = fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+                    format!(
+                        "{p}: {} [{}]",
+                        String::from_utf8_lossy(&cmd).replace('\0', " "),
+                        stat.split(' ').nth(2).unwrap_or("?")
+                    )
+                })
+                .collect();
+            panic!("cgroup left behind: {} holding {who:?}", d.display());
+        }
     }
 }
 
