@@ -23,7 +23,10 @@ pub use compression::{detect_compression, diff_id_of, Compression};
 pub use diff::write_diff;
 pub use error::{elide, human_size, quoted, ErrorKind, LayerError};
 pub use hash::HashingWriter;
-pub use unpack::{unpack, UnpackOptions, Unpacked, DEFAULT_MAX_LAYER_SIZE, DEFAULT_MIN_FREE};
+pub use unpack::{
+    unpack, SpaceCheck, SpaceWriter, UnpackOptions, Unpacked, DEFAULT_MAX_LAYER_SIZE,
+    DEFAULT_MIN_FREE,
+};
 
 /// The xattr that marks an overlay directory as opaque (hides the lower layers' content).
 pub const OPAQUE_XATTR: &str = "trusted.overlay.opaque";

@@ -273,14 +273,14 @@ struct Extractor {
 /// again after at most half of the headroom left above the reserve has been written
 /// (between 1 and 64 MiB), so the checks are rare on an empty disk and close together
 /// near the reserve.
-pub(crate) struct SpaceCheck {
+pub struct SpaceCheck {
     path: String,
     reserve: u64,
     next: u64,
 }
 
 impl SpaceCheck {
-    pub(crate) fn new(path: &Path, reserve: u64) -> SpaceCheck {
+    pub fn new(path: &Path, reserve: u64) -> SpaceCheck {
         SpaceCheck {
             path: path.display().to_string(),
             reserve,
@@ -290,7 +290,7 @@ impl SpaceCheck {
 
     /// Checks the space left on `fd`'s file system once `written` has passed the next
     /// checkpoint.
-    pub(crate) fn check(&mut self, fd: impl AsFd, written: u64) -> Result<(), LayerError> {
+    pub fn check(&mut self, fd: impl AsFd, written: u64) -> Result<(), LayerError> {
         if written < self.next {
             return Ok(());
         }
@@ -309,6 +309,41 @@ impl SpaceCheck {
         let step = ((available - self.reserve) / 2).clamp(1 << 20, 64 << 20);
         self.next = written.saturating_add(step);
         Ok(())
+    }
+}
+
+/// A writer into `file` (through `inner`, e.g. a buffer over it) that fails with
+/// `StorageFull` before the file system's free space drops below the reserve.
+pub struct SpaceWriter<W> {
+    inner: W,
+    file: std::fs::File,
+    space: SpaceCheck,
+    written: u64,
+}
+
+impl<W: io::Write> SpaceWriter<W> {
+    /// `file` is (a clone of) the file `inner` ends in; `path` names it in errors.
+    pub fn new(inner: W, file: std::fs::File, path: &Path, reserve: u64) -> SpaceWriter<W> {
+        SpaceWriter {
+            inner,
+            file,
+            space: SpaceCheck::new(path, reserve),
+            written: 0,
+        }
+    }
+}
+
+impl<W: io::Write> io::Write for SpaceWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.space
+            .check(&self.file, self.written)
+            .map_err(|e| io::Error::new(io::ErrorKind::StorageFull, e.to_string()))?;
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 pub struct Store {
     root: PathBuf,
+    /// Free space (bytes) a blob written to the store must leave on its file system.
+    min_free: u64,
 }
 
 /// An image ready to run: its config and its unpacked layers, bottom layer first.
@@ -121,6 +123,7 @@ impl Store {
             crate::fsutil::private_dir(&root.join(d))?;
         }
         let store = Store {
+            min_free: berth_layer::DEFAULT_MIN_FREE,
             root: root.to_path_buf(),
         };
         if let Some(_l) = Lock::try_exclusive(&root.join("store.lock"))? {
@@ -133,6 +136,7 @@ impl Store {
     /// a container's exit): unlike [`Store::open`] it creates and sweeps nothing.
     pub fn at(root: &Path) -> Store {
         Store {
+            min_free: berth_layer::DEFAULT_MIN_FREE,
             root: root.to_path_buf(),
         }
     }
@@ -144,6 +148,17 @@ impl Store {
             remove_any(&e.path()).map_err(StoreError::io(e.path()))?;
         }
         Ok(())
+    }
+
+    /// The free space that writing a blob must leave (default
+    /// [`berth_layer::DEFAULT_MIN_FREE`]); an ingest stops with an error before it.
+    pub fn with_min_free(mut self, bytes: u64) -> Store {
+        self.min_free = bytes;
+        self
+    }
+
+    pub(crate) fn min_free(&self) -> u64 {
+        self.min_free
     }
 
     pub fn root(&self) -> &Path {

@@ -77,11 +77,15 @@ impl<'s> Txn<'s> {
         let tmp = temp_path(&self.store.tmp_dir(), "blob");
         let r = (|| {
             let f = crate::fsutil::create_private(&tmp).map_err(StoreError::io(&tmp))?;
+            let watched = f.try_clone().map_err(StoreError::io(&tmp))?;
             let mut w = HashingWriter::new(io::BufWriter::with_capacity(256 * 1024, f));
             let limit = expected
                 .map(|(_, s)| s.saturating_add(1))
                 .unwrap_or(u64::MAX);
-            io::copy(&mut reader.take(limit), &mut w).map_err(|e| StoreError::Io {
+            // An endless input (`import -`) stops before it fills the disk.
+            let mut guarded =
+                berth_layer::SpaceWriter::new(&mut w, watched, &tmp, self.store.min_free());
+            io::copy(&mut reader.take(limit), &mut guarded).map_err(|e| StoreError::Io {
                 path: what.to_string(),
                 source: e,
             })?;

@@ -260,3 +260,21 @@ fn opening_the_store_never_sweeps_a_records_update_in_flight() {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
     });
 }
+
+/// An endless input (`import -` from a pipe that never ends) stops before the disk
+/// fills: the blob being written watches the free space too, not only the unpack.
+#[test]
+fn an_endless_import_stops_before_the_disk_fills() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("store");
+    let store = Store::open(&root).unwrap();
+    let before = snapshot(&root);
+    let st = rustix::fs::statvfs(&root).unwrap();
+    let available = st.f_bavail * st.f_frsize;
+    // 4 MiB of headroom above the reserve; the input would be endless.
+    let store = store.with_min_free(available - (4 << 20));
+    let endless = std::io::repeat(0u8);
+    let err = store.import_rootfs(endless, "endless:latest").unwrap_err();
+    assert!(err.to_string().to_lowercase().contains("free"), "{err}");
+    assert_eq!(snapshot(&root), before, "nothing left of the failed import");
+}
