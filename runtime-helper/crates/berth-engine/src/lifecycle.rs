@@ -347,14 +347,17 @@ impl Engine {
     pub fn wait(&self, key: &str) -> Result<i32> {
         let (cd, _) = self.find(key)?;
         loop {
-            lock::wait_released(&cd.shim_lock_path(), None);
-            let st = match cd.observe() {
-                Ok(st) => st,
-                // Removed (--rm) meanwhile: docker's wait reports the exit it saw;
-                // we no longer know it.
-                Err(_) if !cd.dir.exists() => return Ok(0),
-                Err(e) => return Err(e),
-            };
+            let note = lock::wait_released_note(&cd.shim_lock_path());
+            if !cd.dir.exists() {
+                // Removed (--rm) meanwhile: its shim noted the exit in its lock file.
+                let code = note.as_deref().and_then(|n| {
+                    n.trim()
+                        .strip_prefix("exited ")
+                        .and_then(|c| c.parse().ok())
+                });
+                return Ok(code.unwrap_or(0));
+            }
+            let st = cd.observe()?;
             if st.status != Status::Running {
                 return Ok(st.exit_code);
             }

@@ -41,6 +41,16 @@ impl FileLock {
         Ok(FileLock { _file: f })
     }
 
+    /// Replaces what the lock file says (a note for those who wait for its release:
+    /// they read it through their own fd, even after the file is deleted).
+    pub fn set_note(&self, note: &str) -> std::io::Result<()> {
+        use std::io::{Seek, Write};
+        let mut f = &self._file;
+        f.set_len(0)?;
+        f.seek(std::io::SeekFrom::Start(0))?;
+        f.write_all(note.as_bytes())
+    }
+
     /// The exclusive lock if nobody holds it now.
     pub fn try_exclusive(path: &Path) -> std::io::Result<Option<FileLock>> {
         let f = open(path)?;
@@ -103,6 +113,17 @@ pub fn on_release(path: &Path) -> mpsc::Receiver<()> {
         let _ = tx.send(());
     });
     rx
+}
+
+/// Blocks until nobody holds the lock at `path` exclusively, then returns the note its
+/// holder left in it ([`FileLock::set_note`]); None if there was no lock file.
+pub fn wait_released_note(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut f = OpenOptions::new().read(true).open(path).ok()?;
+    let _ = retry(|| flock(f.as_fd(), FlockOperation::LockShared));
+    let mut note = String::new();
+    f.read_to_string(&mut note).ok()?;
+    Some(note)
 }
 
 /// Blocks until nobody holds the lock at `path` exclusively, or `timeout` passes; true

@@ -79,7 +79,9 @@ pub fn main(root: &Path, args: ShimOptions) -> i32 {
             return 125;
         }
     };
-    match run(&cd, &args, &mut rep, start_lock) {
+    // What an earlier run noted (its exit) is not this run's.
+    let _ = _alive.set_note("");
+    match run(&cd, &args, &mut rep, start_lock, &_alive) {
         Ok(()) => 0,
         Err(e) => {
             let msg = format!("{e:#}").replace('\n', " ");
@@ -101,6 +103,7 @@ fn run(
     args: &ShimOptions,
     rep: &mut Reporter,
     start_lock: Option<OwnedFd>,
+    alive: &FileLock,
 ) -> Result<()> {
     let rec = cd.record()?;
     let spec = spec::for_container(&rec, args.console)?;
@@ -196,6 +199,8 @@ fn run(
     let status = pump(pid, outputs, container_in, args, &mut log)?;
     let _ = log.flush();
     let code = exit_code(status);
+    // For `wait`ers of an --rm container, which is gone by the time they look.
+    let _ = alive.set_note(&format!("exited {code}\n"));
     if rec.auto_remove {
         // Invisible first, then the caller learns the exit: nothing is left that a user
         // can see, and the cgroup (empty: the pid namespace died with its init) and the

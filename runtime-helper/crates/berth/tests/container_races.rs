@@ -386,6 +386,10 @@ fn wait_blocks_until_exit_without_polling_the_state() {
     assert_eq!(e.ok(&["wait", &id]).trim(), "9");
     assert!(t.elapsed() >= Duration::from_millis(500));
     e.ok(&["rm", &id]);
+    // An --rm container is gone by the time wait looks: its code still comes back.
+    let id = e.run_detached(&["--rm", "busybox", "sh", "-c", "sleep 0.5; exit 7"]);
+    assert_eq!(e.ok(&["wait", &id]).trim(), "7");
+    assert!(e.container_ids().is_empty());
 }
 
 #[test]
