@@ -167,6 +167,7 @@ impl Engine {
             stop_signal: cfg.stop_signal().clone().unwrap_or_default(),
             log: o.log,
             layers,
+            ..Default::default()
         };
 
         // Built aside under its own lock; the lease is taken while the directory exists,

@@ -98,24 +98,16 @@ impl Init {
     }
 }
 
-/// After the init is gone: waits for the shim to record the exit and end; if there was
-/// no shim (it died), records the exit itself. Needs the container's lock for the
-/// latter, which the caller may already hold (`lock` Some) or not.
-fn settle(
-    cd: &ContainerDir,
-    run: &str,
-    killed_by: Option<Signal>,
-    held: Option<&FileLock>,
-) -> Result<()> {
+/// After the init of the run started at `run` is gone: waits for its shim to record the
+/// exit and end; if there was no shim (it died), records the exit itself, under the
+/// container's lock.
+fn settle(cd: &ContainerDir, run: &str, killed_by: Option<Signal>) -> Result<()> {
     wait_shim_gone(cd, Some(run));
-    let _own = match held {
-        Some(_) => None,
-        None => match cd.lock() {
-            Ok(l) => Some(l),
-            // Removed meanwhile (an --rm container): nothing to record.
-            Err(e) if e.kind() == crate::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        },
+    let _lock = match cd.lock() {
+        Ok(l) => l,
+        // Removed meanwhile (an --rm container): nothing to record.
+        Err(e) if e.kind() == crate::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
     };
     record_dead_shim(cd, killed_by)
 }
@@ -291,7 +283,7 @@ impl Engine {
             kill_everything(&cd, &init)?;
             init.wait(None);
         }
-        settle(&cd, &run, Some(last), None)
+        settle(&cd, &run, Some(last))
     }
 
     /// Sends `sig` to the container's init.
@@ -366,7 +358,7 @@ impl Engine {
                 if let Some(init) = Init::open(&cd, &st)? {
                     init.wait(None);
                 }
-                settle(&cd, &st.started_at, None, None)?;
+                settle(&cd, &st.started_at, None)?;
             }
         }
     }

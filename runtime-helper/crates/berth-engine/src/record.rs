@@ -61,10 +61,13 @@ pub struct Record {
     pub tty: bool,
     pub open_stdin: bool,
     pub auto_remove: bool,
+    #[serde(deserialize_with = "binds_typed_or_legacy")]
     pub binds: Vec<Bind>,
     pub network: NetworkMode,
     pub read_only: bool,
+    #[serde(default)]
     pub capabilities: Capabilities,
+    #[serde(default)]
     pub security: Security,
     pub memory: i64,
     pub nano_cpus: i64,
@@ -74,6 +77,60 @@ pub struct Record {
     pub log: LogConfig,
     /// The overlay's read-only layers, bottom first: the image's, then the init layer.
     pub layers: Vec<PathBuf>,
+    /// What records written before the typed fields kept as the CLI's strings; read
+    /// once (see [`Record::upgrade`]), never written.
+    #[serde(default, skip_serializing)]
+    pub(crate) cap_add: Vec<String>,
+    #[serde(default, skip_serializing)]
+    pub(crate) cap_drop: Vec<String>,
+    #[serde(default, skip_serializing)]
+    pub(crate) security_opt: Vec<String>,
+}
+
+impl Record {
+    /// A record of an older berth: its string options become the typed ones.
+    fn upgrade(mut self) -> Record {
+        if !self.cap_add.is_empty() || !self.cap_drop.is_empty() {
+            if let Ok(c) = Capabilities::parse(&self.cap_add, &self.cap_drop) {
+                self.capabilities = c;
+            }
+        }
+        if !self.security_opt.is_empty() {
+            if let Ok(s) = Security::parse(&self.security_opt) {
+                self.security = s;
+            }
+        }
+        self
+    }
+}
+
+/// Binds as this version writes them, or as `-v` strings (older records).
+fn binds_typed_or_legacy<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<Bind>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Typed(Bind),
+        Legacy(String),
+    }
+    Vec::<Either>::deserialize(d)?
+        .into_iter()
+        .map(|b| match b {
+            Either::Typed(b) => Ok(b),
+            Either::Legacy(s) => {
+                let mut parts = s.splitn(3, ':');
+                let source = parts.next().unwrap_or_default().to_string();
+                let destination = parts.next().unwrap_or_default().to_string();
+                let readonly = parts.next() == Some("ro");
+                Ok(Bind {
+                    source,
+                    destination,
+                    readonly,
+                })
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -158,7 +215,8 @@ impl ContainerDir {
             )),
             r => {
                 let data = r.map_err(|e| EngineError::io("reading", &self.record_path(), e))?;
-                serde_json::from_slice(&data)
+                serde_json::from_slice::<Record>(&data)
+                    .map(Record::upgrade)
                     .with_context(|| format!("parsing {}", self.record_path().display()))
             }
         }
@@ -177,8 +235,17 @@ impl ContainerDir {
 
     /// The container's overlay: the record's layers under its own upper/work.
     pub fn rootfs(&self, rec: &Record) -> berth_runtime::Rootfs {
+        let mut lower = rec.layers.clone();
+        if lower.is_empty() {
+            // Containers made before the record held its layers kept them here.
+            if let Ok(old) = fs::read(self.dir.join("rootfs.json")) {
+                if let Ok(r) = serde_json::from_slice::<berth_runtime::Rootfs>(&old) {
+                    lower = r.lower;
+                }
+            }
+        }
         berth_runtime::Rootfs {
-            lower: rec.layers.clone(),
+            lower,
             upper: self.dir.join("upper"),
             work: self.dir.join("work"),
             // Only the container's own mount namespace ever mounts there, so one
@@ -352,4 +419,45 @@ pub fn image_lease_holder(id: &str) -> String {
 /// The container ID of a lease holder made by [`image_lease_holder`].
 pub fn lease_holder_id(holder: &str) -> Option<&str> {
     holder.strip_prefix("container-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record as the previous berth wrote it (binds and options as CLI strings).
+    #[test]
+    fn records_of_the_previous_version_are_read() {
+        let old = r#"{"id":"abc","name":"n","created":"2026-12-01T00:00:00Z","image":"busybox",
+            "image_id":"sha256:1","path":"sh","args":["sh"],"entrypoint":[],"cmd":["sh"],
+            "env":[],"working_dir":"/","user":"","hostname":"abc","tty":false,
+            "open_stdin":false,"auto_remove":false,"binds":["/tmp:/data:ro"],
+            "network":"host","read_only":false,"cap_add":["net_admin"],"cap_drop":["ALL"],
+            "security_opt":["no-new-privileges"],"memory":0,"nano_cpus":0,"pids_limit":0,
+            "stop_signal":"","layers":["/x"]}"#;
+        let t = tempfile::tempdir().unwrap();
+        let cd = ContainerDir::new(t.path(), "abc");
+        fs::create_dir_all(&cd.dir).unwrap();
+        fs::write(cd.record_path(), old).unwrap();
+        let r = cd.record().unwrap();
+        assert_eq!(
+            r.binds,
+            vec![Bind {
+                source: "/tmp".into(),
+                destination: "/data".into(),
+                readonly: true
+            }]
+        );
+        assert_eq!(r.network, NetworkMode::Host);
+        assert_eq!(r.capabilities.add, vec!["CAP_NET_ADMIN"]);
+        assert_eq!(r.capabilities.drop, vec!["ALL"]);
+        assert!(r.security.no_new_privileges);
+        assert_eq!(r.log, LogConfig::default());
+        // Written back in the typed form only.
+        let again = serde_json::to_string(&r).unwrap();
+        assert!(
+            !again.contains("cap_add") && again.contains("capabilities"),
+            "{again}"
+        );
+    }
 }
