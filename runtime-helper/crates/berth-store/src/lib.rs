@@ -41,7 +41,7 @@ pub use digest::{chain_ids, hex_of, sha256};
 pub use error::{ErrorKind, Result, StoreError};
 pub use leases::Lease;
 pub use reference::Reference;
-pub use store::{GcReport, ImageSummary, RemoveReport, ResolvedImage, Store};
+pub use store::{GcReport, ImageSummary, RemoveReport, ResolvedImage, Store, STORE_DIRS};
 pub use txn::{Commit, LayerInfo, Txn};
 
 /// An image ID: the digest of its config, `sha256:<hex>`.

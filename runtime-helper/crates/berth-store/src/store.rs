@@ -103,6 +103,18 @@ fn resolve_id(recs: &Records, s: &str) -> Result<ImageId> {
     })
 }
 
+/// The directories the store itself makes under its root, parents first (not the
+/// layers' own trees).
+pub const STORE_DIRS: [&str; 7] = [
+    "blobs",
+    "blobs/sha256",
+    "layers",
+    "layers/sha256",
+    "l",
+    "tmp",
+    "leases",
+];
+
 impl Store {
     /// Opens (creating if needed) the store at `root`. If no other process is using it,
     /// removes what crashed writers left in `tmp/`.
@@ -111,15 +123,7 @@ impl Store {
     /// directory the store makes: see [`crate::fsutil::prepare_root`].
     pub fn open(root: &Path) -> Result<Store> {
         crate::fsutil::prepare_root(root)?;
-        for d in [
-            "blobs",
-            "blobs/sha256",
-            "layers",
-            "layers/sha256",
-            "l",
-            "tmp",
-            "leases",
-        ] {
+        for d in STORE_DIRS {
             crate::fsutil::private_dir(&root.join(d))?;
         }
         let store = Store {

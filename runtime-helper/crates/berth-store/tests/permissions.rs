@@ -93,16 +93,7 @@ fn layer_file(store: &Store, image: &str, rel: &str) -> PathBuf {
     store.resolve_image(image).unwrap().layer_dirs[0].join(rel)
 }
 
-/// The directories the store itself makes (not the layers' own trees).
-const STORE_DIRS: [&str; 7] = [
-    "blobs",
-    "blobs/sha256",
-    "layers",
-    "layers/sha256",
-    "l",
-    "tmp",
-    "leases",
-];
+use berth_store::STORE_DIRS;
 
 #[test]
 fn a_new_store_is_private_to_its_owner() {
