@@ -72,6 +72,9 @@ pub struct Record {
     pub stop_signal: String,
     #[serde(default)]
     pub log: LogConfig,
+    /// The image's labels with the container's over them.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
     /// The overlay's read-only layers, bottom first: the image's, then the init layer.
     pub layers: Vec<PathBuf>,
 }
