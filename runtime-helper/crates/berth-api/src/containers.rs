@@ -10,7 +10,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use berth_engine::inspect::{summary, ContainerInspect, ContainerSummary};
 use berth_engine::options::{self, Capabilities, NetworkMode, Security};
-use berth_engine::{Attach, CreateOptions, Engine, Status};
+use berth_engine::{Attach, CreateOptions, Engine, Status, WaitCondition};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -373,31 +373,55 @@ async fn kill(
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct WaitResponse {
-    status_code: i32,
-    error: Option<()>,
+struct WaitError {
+    message: String,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct WaitResponse {
+    status_code: i32,
+    error: Option<WaitError>,
+}
+
+/// The status line and headers go out at once, the body when the condition holds:
+/// the docker CLI sends this request before `start` and waits for the headers.
 async fn wait(
     State(s): State<AppState>,
     Path(id): Path<String>,
     uri: Uri,
-) -> Result<Json<WaitResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = query(&uri)?;
-    match q.get("condition").map(String::as_str) {
-        None | Some("") | Some("not-running") => {}
-        Some(c) => {
-            return Err(ApiError::bad_request(format!(
-                "wait condition {c:?} is not supported yet (not-running only)"
-            )))
-        }
-    }
+    let condition = WaitCondition::parse(q.get("condition").map(String::as_str).unwrap_or(""))?;
     let engine = s.engine.clone();
-    let code = blocking(move || Ok(engine.wait(&id)?)).await?;
-    Ok(Json(WaitResponse {
-        status_code: code,
-        error: None,
-    }))
+    // A container that does not exist is a 404, before any header is sent.
+    let id = {
+        let engine = engine.clone();
+        blocking(move || Ok(engine.find(&id)?.1.id)).await?
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    tokio::task::spawn_blocking(move || {
+        let answer = match engine.wait_for(&id, condition) {
+            Ok(code) => WaitResponse {
+                status_code: code,
+                error: None,
+            },
+            Err(e) => WaitResponse {
+                status_code: -1,
+                error: Some(WaitError {
+                    message: e.to_string(),
+                }),
+            },
+        };
+        let _ = tx.blocking_send(Ok(Bytes::from(
+            serde_json::to_vec(&answer).unwrap_or_default(),
+        )));
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+    )
+        .into_response())
 }
 
 async fn remove(

@@ -1,7 +1,7 @@
 //! ps, inspect, logs: read-only views of the records, states and logs.
 use super::{engine, Exit, Outcome};
-use berth_engine::logfile::Entry;
 use berth_engine::inspect::{ago, status_text};
+use berth_engine::logfile::Entry;
 use berth_engine::{Engine, EngineError, Status};
 use std::io::Write;
 
