@@ -95,7 +95,7 @@ fn passes(f: &BTreeMap<String, Vec<String>>, s: &ContainerSummary) -> bool {
             .iter()
             .any(|v| name_matches(v, s.names[0].trim_start_matches('/'))),
         "id" => vals.iter().any(|v| s.id.starts_with(v.as_str())),
-        "status" => vals.iter().any(|v| *v == s.state),
+        "status" => vals.contains(&s.state),
         _ => true,
     })
 }
