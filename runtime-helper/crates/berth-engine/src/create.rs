@@ -39,6 +39,8 @@ pub struct CreateOptions {
     pub nano_cpus: i64,
     pub pids_limit: i64,
     pub log: LogConfig,
+    /// The container's labels (`--label`, the API's `Config.Labels`), over the image's.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// A container just made, still locked by its creator.
@@ -166,6 +168,11 @@ impl Engine {
             pids_limit: o.pids_limit,
             stop_signal: cfg.stop_signal().clone().unwrap_or_default(),
             log: o.log,
+            labels: {
+                let mut l = cfg.labels().clone().unwrap_or_default();
+                l.extend(o.labels.clone());
+                l.into_iter().collect()
+            },
             layers,
             ..Default::default()
         };

@@ -75,6 +75,7 @@ pub struct ContainerConfig {
     pub working_dir: String,
     pub entrypoint: Vec<String>,
     pub stop_signal: String,
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 fn time_or_zero(t: &str) -> String {
@@ -147,6 +148,118 @@ pub fn inspect(cd: &ContainerDir, rec: &Record, st: &State) -> ContainerInspect 
             working_dir: rec.working_dir.clone(),
             entrypoint: rec.entrypoint.clone(),
             stop_signal: rec.stop_signal.clone(),
+            labels: rec.labels.clone(),
         },
+    }
+}
+
+/// How long ago `ts` (RFC 3339) was, in docker's words ("5 seconds", "About an hour").
+pub fn ago(ts: &str) -> String {
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(ts) else {
+        return String::new();
+    };
+    let s = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+        .num_seconds()
+        .max(0);
+    match s {
+        0..=1 => "Less than a second".into(),
+        2..=59 => format!("{s} seconds"),
+        60..=119 => "About a minute".into(),
+        120..=3599 => format!("{} minutes", s / 60),
+        3600..=7199 => "About an hour".into(),
+        7200..=172_799 => format!("{} hours", s / 3600),
+        _ => format!("{} days", s / 86400),
+    }
+}
+
+/// `ps`'s STATUS column: "Up 5 seconds", "Exited (0) 2 minutes ago", "Created".
+pub fn status_text(st: &State) -> String {
+    match st.status {
+        Status::Created => "Created".into(),
+        Status::Running => format!("Up {}", ago(&st.started_at)),
+        // A container whose shim died has no known exit time.
+        Status::Exited if st.finished_at.is_empty() => format!("Exited ({})", st.exit_code),
+        Status::Exited => format!("Exited ({}) {} ago", st.exit_code, ago(&st.finished_at)),
+    }
+}
+
+/// One row of docker's container list (`GET /containers/json`, `ps --format json`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerSummary {
+    pub id: String,
+    pub names: Vec<String>,
+    pub image: String,
+    #[serde(rename = "ImageID")]
+    pub image_id: String,
+    pub command: String,
+    /// Unix seconds.
+    pub created: i64,
+    pub ports: Vec<serde_json::Value>,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub state: String,
+    pub status: String,
+    pub host_config: SummaryHostConfig,
+    pub network_settings: SummaryNetworkSettings,
+    pub mounts: Vec<MountPoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SummaryHostConfig {
+    pub network_mode: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SummaryNetworkSettings {
+    pub networks: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MountPoint {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub source: String,
+    pub destination: String,
+    pub mode: String,
+    #[serde(rename = "RW")]
+    pub rw: bool,
+    pub propagation: String,
+}
+
+pub fn summary(rec: &Record, st: &State) -> ContainerSummary {
+    ContainerSummary {
+        id: rec.id.clone(),
+        names: vec![format!("/{}", rec.name)],
+        image: rec.image.clone(),
+        image_id: rec.image_id.clone(),
+        command: rec.args.join(" "),
+        created: chrono::DateTime::parse_from_rfc3339(&rec.created)
+            .map(|t| t.timestamp())
+            .unwrap_or(0),
+        ports: Vec::new(),
+        labels: rec.labels.clone(),
+        state: st.status.as_str().into(),
+        status: status_text(st),
+        host_config: SummaryHostConfig {
+            network_mode: rec.network.as_str().into(),
+        },
+        network_settings: SummaryNetworkSettings {
+            networks: Default::default(),
+        },
+        mounts: rec
+            .binds
+            .iter()
+            .map(|b| MountPoint {
+                kind: "bind".into(),
+                source: b.source.clone(),
+                destination: b.destination.clone(),
+                mode: if b.readonly { "ro" } else { "" }.into(),
+                rw: !b.readonly,
+                propagation: "rprivate".into(),
+            })
+            .collect(),
     }
 }

@@ -32,7 +32,7 @@ pub mod tty;
 pub use create::{CreateOptions, Created};
 pub use error::{EngineError, ErrorKind, Result};
 pub use exec::ExecOptions;
-pub use lifecycle::Started;
+pub use lifecycle::{Started, WaitCondition};
 pub use record::{ContainerDir, LogConfig, Record, State, Status};
 pub use shim::Attach;
 

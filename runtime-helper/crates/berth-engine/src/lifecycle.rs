@@ -338,30 +338,115 @@ impl Engine {
     /// Blocks until the container is not running; its exit code.
     pub fn wait(&self, key: &str) -> Result<i32> {
         let (cd, _) = self.find(key)?;
-        loop {
-            let note = lock::wait_released_note(&cd.shim_lock_path());
-            if !cd.dir.exists() {
-                // Removed (--rm) meanwhile: its shim noted the exit in its lock file.
-                let code = note.as_deref().and_then(|n| {
-                    n.trim()
-                        .strip_prefix("exited ")
-                        .and_then(|c| c.parse().ok())
-                });
-                return Ok(code.unwrap_or(0));
-            }
-            let st = cd.observe()?;
-            if st.status != Status::Running {
-                return Ok(st.exit_code);
-            }
-            if !cd.shim_alive() {
-                // Its shim died and the init runs on: wait for the init itself.
-                if let Some(init) = Init::open(&cd, &st)? {
-                    init.wait(None);
+        wait_not_running(&cd)
+    }
+
+    /// Blocks until `condition` holds (the Engine API's wait conditions); the exit code
+    /// of the run that ended.
+    pub fn wait_for(&self, key: &str, condition: WaitCondition) -> Result<i32> {
+        let (cd, _) = self.find(key)?;
+        match condition {
+            WaitCondition::NotRunning => wait_not_running(&cd),
+            WaitCondition::NextExit => {
+                // A run that starts after this call: its start time differs from the
+                // one seen now (so a run that starts and ends between two looks counts).
+                let before = cd.observe()?;
+                if before.status != Status::Running {
+                    watch_dir_until(&cd.dir, || {
+                        !cd.dir.exists()
+                            || cd.observe().is_ok_and(|st| {
+                                st.status == Status::Running || st.started_at != before.started_at
+                            })
+                    })?;
                 }
-                settle(&cd, &st.started_at, None)?;
+                wait_not_running(&cd)
+            }
+            WaitCondition::Removed => {
+                let code = wait_not_running(&cd)?;
+                watch_dir_until(&cd.dir, || !cd.dir.exists())?;
+                Ok(code)
             }
         }
     }
+}
+
+/// What [`Engine::wait_for`] waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WaitCondition {
+    /// Until it is not running (at once for a created or exited container).
+    #[default]
+    NotRunning,
+    /// Until the end of its next run (or of the current one).
+    NextExit,
+    /// Until it is removed.
+    Removed,
+}
+
+impl WaitCondition {
+    pub fn parse(s: &str) -> Result<WaitCondition> {
+        match s {
+            "" | "not-running" => Ok(WaitCondition::NotRunning),
+            "next-exit" => Ok(WaitCondition::NextExit),
+            "removed" => Ok(WaitCondition::Removed),
+            _ => Err(EngineError::invalid(format!(
+                "invalid wait condition {s:?} (not-running, next-exit or removed)"
+            ))),
+        }
+    }
+}
+
+fn wait_not_running(cd: &ContainerDir) -> Result<i32> {
+    loop {
+        let note = lock::wait_released_note(&cd.shim_lock_path());
+        if !cd.dir.exists() {
+            // Removed (--rm) meanwhile: its shim noted the exit in its lock file.
+            let code = note.as_deref().and_then(|n| {
+                n.trim()
+                    .strip_prefix("exited ")
+                    .and_then(|c| c.parse().ok())
+            });
+            return Ok(code.unwrap_or(0));
+        }
+        let st = cd.observe()?;
+        if st.status != Status::Running {
+            return Ok(st.exit_code);
+        }
+        if !cd.shim_alive() {
+            // Its shim died and the init runs on: wait for the init itself.
+            if let Some(init) = Init::open(cd, &st)? {
+                init.wait(None);
+            }
+            settle(cd, &st.started_at, None)?;
+        }
+    }
+}
+
+/// Blocks until `done()`, checked again on every change in the container's directory
+/// (the shim's state writes, its removal), with a slow tick for what makes no event.
+fn watch_dir_until(dir: &std::path::Path, done: impl Fn() -> bool) -> Result<()> {
+    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+    let watch = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)?;
+    // Gone already: nothing to watch, and `done` says what that means.
+    let _ = watch.add_watch(
+        dir,
+        AddWatchFlags::IN_MODIFY
+            | AddWatchFlags::IN_CREATE
+            | AddWatchFlags::IN_MOVED_TO
+            | AddWatchFlags::IN_CLOSE_WRITE
+            | AddWatchFlags::IN_DELETE_SELF
+            | AddWatchFlags::IN_MOVE_SELF,
+    );
+    while !done() {
+        let mut p = libc::pollfd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&watch)),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the duration of the call.
+        unsafe { libc::poll(&mut p, 1, 1000) };
+        while watch.read_events().is_ok_and(|ev| !ev.is_empty()) {}
+    }
+    Ok(())
 }
 
 /// SIGKILL to every process of the container (its cgroup) and to its init.

@@ -75,6 +75,9 @@ pub struct Record {
     pub stop_signal: String,
     #[serde(default)]
     pub log: LogConfig,
+    /// The image's labels with the container's over them.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
     /// The overlay's read-only layers, bottom first: the image's, then the init layer.
     pub layers: Vec<PathBuf>,
     /// What records written before the typed fields kept as the CLI's strings; read

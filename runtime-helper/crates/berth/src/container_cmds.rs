@@ -147,6 +147,9 @@ pub struct RunArgs {
     /// json-file log options: max-size=SIZE (-1: no limit), max-file=N.
     #[arg(long)]
     log_opt: Vec<String>,
+    /// Set metadata on the container (KEY=VALUE; KEY alone for an empty value).
+    #[arg(short = 'l', long = "label")]
+    label: Vec<String>,
     /// IMAGE [COMMAND [ARG...]]
     #[arg(required = true, trailing_var_arg = true, value_name = "IMAGE [CMD]")]
     image_and_cmd: Vec<String>,

@@ -1,6 +1,7 @@
 //! `berth`: the engine's command line. Flags and environment are read here, once, into
 //! `GlobalOpts`; the subcommands live in one module per family.
 mod container_cmds;
+mod daemon;
 mod image_cmds;
 mod tty;
 
@@ -35,6 +36,8 @@ enum Command {
     Container(container_cmds::ContainerCommand),
     #[command(flatten)]
     Image(image_cmds::ImageCommand),
+    /// Serve the Docker Engine API on a unix socket.
+    Daemon(daemon::DaemonArgs),
 }
 
 /// How `run` and `start` start a shim (`berth --root R __shim ...`, never typed by
@@ -109,6 +112,7 @@ fn main() {
     let code = match cli.command {
         Command::Container(c) => container_cmds::run(&cli.global, c),
         Command::Image(c) => image_cmds::run(&cli.global, c),
+        Command::Daemon(a) => daemon::run(&cli.global, a),
     };
     std::process::exit(code);
 }

@@ -57,6 +57,14 @@ fn create_options(a: &RunArgs) -> Result<CreateOptions, EngineError> {
         nano_cpus,
         pids_limit: a.pids_limit.unwrap_or(0),
         log: options::parse_log_opts(&a.log_opt)?,
+        labels: a
+            .label
+            .iter()
+            .map(|l| match l.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (l.clone(), String::new()),
+            })
+            .collect(),
     })
 }
 

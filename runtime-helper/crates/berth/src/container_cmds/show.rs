@@ -1,36 +1,9 @@
 //! ps, inspect, logs: read-only views of the records, states and logs.
 use super::{engine, Exit, Outcome};
+use berth_engine::inspect::{ago, status_text};
 use berth_engine::logfile::Entry;
-use berth_engine::{Engine, EngineError, State, Status};
+use berth_engine::{Engine, EngineError, Status};
 use std::io::Write;
-
-fn ago(ts: &str) -> String {
-    let Ok(t) = chrono::DateTime::parse_from_rfc3339(ts) else {
-        return String::new();
-    };
-    let s = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
-        .num_seconds()
-        .max(0);
-    match s {
-        0..=1 => "Less than a second".into(),
-        2..=59 => format!("{s} seconds"),
-        60..=119 => "About a minute".into(),
-        120..=3599 => format!("{} minutes", s / 60),
-        3600..=7199 => "About an hour".into(),
-        7200..=172_799 => format!("{} hours", s / 3600),
-        _ => format!("{} days", s / 86400),
-    }
-}
-
-fn status_text(st: &State) -> String {
-    match st.status {
-        Status::Created => "Created".into(),
-        Status::Running => format!("Up {}", ago(&st.started_at)),
-        // A container whose shim died has no known exit time.
-        Status::Exited if st.finished_at.is_empty() => format!("Exited ({})", st.exit_code),
-        Status::Exited => format!("Exited ({}) {} ago", st.exit_code, ago(&st.finished_at)),
-    }
-}
 
 pub(super) fn ps(eng: &Engine, all: bool, quiet: bool, no_trunc: bool) -> Result<i32, EngineError> {
     let mut rows = Vec::new();
