@@ -28,6 +28,7 @@ pub mod shim;
 pub mod spec;
 pub mod sweep;
 pub mod tty;
+mod watch;
 
 pub use create::{CreateOptions, Created};
 pub use error::{EngineError, ErrorKind, Result};
@@ -97,16 +98,7 @@ impl Engine {
         reader: &mut logfile::LogReader,
         out: &mut dyn FnMut(logfile::Entry) -> bool,
     ) -> Result<()> {
-        use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
-        let watch = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)?;
-        watch.add_watch(
-            &cd.dir,
-            AddWatchFlags::IN_MODIFY
-                | AddWatchFlags::IN_CREATE
-                | AddWatchFlags::IN_MOVED_TO
-                | AddWatchFlags::IN_DELETE_SELF
-                | AddWatchFlags::IN_MOVE_SELF,
-        )?;
+        let watch = watch::DirWatch::new(&cd.dir)?;
         let mut open = true;
         loop {
             // The state before the log, so nothing written just before the exit is missed.
@@ -122,14 +114,7 @@ impl Engine {
                 return Ok(());
             }
             if !any {
-                let mut p = libc::pollfd {
-                    fd: std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&watch)),
-                    events: libc::POLLIN,
-                    revents: 0,
-                };
-                // SAFETY: one valid pollfd for the duration of the call.
-                unsafe { libc::poll(&mut p, 1, 1000) };
-                while watch.read_events().is_ok_and(|ev| !ev.is_empty()) {}
+                watch.wait();
             }
         }
     }

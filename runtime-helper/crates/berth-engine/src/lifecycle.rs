@@ -424,28 +424,7 @@ fn wait_not_running(cd: &ContainerDir) -> Result<i32> {
 /// Blocks until `done()`, checked again on every change in the container's directory
 /// (the shim's state writes, its removal), with a slow tick for what makes no event.
 fn watch_dir_until(dir: &std::path::Path, done: impl Fn() -> bool) -> Result<()> {
-    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
-    let watch = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)?;
-    // Gone already: nothing to watch, and `done` says what that means.
-    let _ = watch.add_watch(
-        dir,
-        AddWatchFlags::IN_MODIFY
-            | AddWatchFlags::IN_CREATE
-            | AddWatchFlags::IN_MOVED_TO
-            | AddWatchFlags::IN_CLOSE_WRITE
-            | AddWatchFlags::IN_DELETE_SELF
-            | AddWatchFlags::IN_MOVE_SELF,
-    );
-    while !done() {
-        let mut p = libc::pollfd {
-            fd: std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&watch)),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd for the duration of the call.
-        unsafe { libc::poll(&mut p, 1, 1000) };
-        while watch.read_events().is_ok_and(|ev| !ev.is_empty()) {}
-    }
+    crate::watch::DirWatch::new(dir)?.until(done);
     Ok(())
 }
 

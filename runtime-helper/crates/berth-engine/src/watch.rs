@@ -1,0 +1,47 @@
+//! Waking on changes in a container's directory (the shim's log writes and state
+//! changes, the directory's removal), instead of polling it.
+use crate::error::Result;
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use std::os::fd::{AsFd, AsRawFd};
+use std::path::Path;
+
+pub(crate) struct DirWatch {
+    inotify: Inotify,
+}
+
+impl DirWatch {
+    /// Watches `dir`; a directory that is gone already gives a watch that only ticks.
+    pub(crate) fn new(dir: &Path) -> Result<DirWatch> {
+        let inotify = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)?;
+        let _ = inotify.add_watch(
+            dir,
+            AddWatchFlags::IN_MODIFY
+                | AddWatchFlags::IN_CREATE
+                | AddWatchFlags::IN_MOVED_TO
+                | AddWatchFlags::IN_CLOSE_WRITE
+                | AddWatchFlags::IN_DELETE_SELF
+                | AddWatchFlags::IN_MOVE_SELF,
+        );
+        Ok(DirWatch { inotify })
+    }
+
+    /// Blocks until something changes in the directory, or a second passes (for what
+    /// makes no file event, such as a shim that died).
+    pub(crate) fn wait(&self) {
+        let mut p = libc::pollfd {
+            fd: self.inotify.as_fd().as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the duration of the call.
+        unsafe { libc::poll(&mut p, 1, 1000) };
+        while self.inotify.read_events().is_ok_and(|ev| !ev.is_empty()) {}
+    }
+
+    /// Blocks until `done()`, checked again after every change.
+    pub(crate) fn until(&self, done: impl Fn() -> bool) {
+        while !done() {
+            self.wait();
+        }
+    }
+}
