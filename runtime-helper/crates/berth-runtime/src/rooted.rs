@@ -91,7 +91,8 @@ fn shown(parts: &[OsString]) -> PathBuf {
     p
 }
 
-/// One component, no symlink followed, never above `dir`.
+/// A path below `dir` (one component, or several for the walk's fast path), no symlink
+/// followed, never above `dir`.
 fn step(dir: &OwnedFd, name: &OsStr, flags: OFlags) -> std::result::Result<OwnedFd, Errno> {
     // openat2 takes no other flag with O_PATH.
     let extra = if flags.contains(OFlags::PATH) {
@@ -120,6 +121,19 @@ pub(crate) fn walk(
     last: OFlags,
 ) -> Result<Option<OwnedFd>> {
     let sys = |op, e: Errno| RuntimeError::sys(op, path, e);
+    // The common case, a path that exists with no link anywhere on it, in one call: the
+    // kernel applies the same rules as the walk below (never above the root, no
+    // symlink, no magic link). Anything else (a link, a missing part, a `..` above the
+    // root) takes the walk, which decides what it means.
+    let relative = path.strip_prefix("/").unwrap_or(path);
+    let whole = if relative.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        relative
+    };
+    if let Ok(fd) = step(root, whole.as_os_str(), last) {
+        return Ok(Some(fd));
+    }
     // The components still to walk, first at the end.
     let mut todo: Vec<OsString> = Vec::new();
     push_components(&mut todo, path.as_os_str().as_bytes());
