@@ -342,9 +342,7 @@ async fn stop(
     let timeout = Duration::from_secs(if secs < 0 { 86_400 } else { secs as u64 });
     let engine = s.engine.clone();
     blocking(move || {
-        let running = engine.inspect(&id)?.state.running;
-        engine.stop(&id, timeout)?;
-        Ok(if running {
+        Ok(if engine.stop(&id, timeout)? {
             StatusCode::NO_CONTENT
         } else {
             StatusCode::NOT_MODIFIED
@@ -431,9 +429,8 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let q = query(&uri)?;
     let force = flag(&q, "force")?;
-    if flag(&q, "v")? {
-        // No volumes exist yet, so there is nothing more to remove.
-    }
+    // `v` (remove anonymous volumes) is checked, but there are no volumes yet.
+    flag(&q, "v")?;
     let engine = s.engine.clone();
     blocking(move || {
         engine.remove(&id, force)?;

@@ -269,10 +269,11 @@ impl Engine {
         Ok(Init::open(&cd, &st)?.map(|init| (cd, rec, init, st.started_at)))
     }
 
-    /// The stop signal, then SIGKILL to the whole container after `timeout`.
-    pub fn stop(&self, key: &str, timeout: Duration) -> Result<()> {
+    /// The stop signal, then SIGKILL to the whole container after `timeout`. False if it
+    /// was not running (nothing to do: docker's stop still succeeds, its API says 304).
+    pub fn stop(&self, key: &str, timeout: Duration) -> Result<bool> {
         let Some((cd, rec, init, run)) = self.running_init(key)? else {
-            return Ok(());
+            return Ok(false);
         };
         // No (or an unknown) stop signal in the image: SIGTERM.
         let sig = options::parse_signal(&rec.stop_signal).unwrap_or(Signal::SIGTERM);
@@ -283,19 +284,19 @@ impl Engine {
             kill_everything(&cd, &init)?;
             init.wait(None);
         }
-        settle(&cd, &run, Some(last))
+        settle(&cd, &run, Some(last))?;
+        Ok(true)
     }
 
     /// Sends `sig` to the container's init.
     pub fn kill(&self, key: &str, sig: Signal) -> Result<()> {
-        let Some((_, rec, init, _)) = self.running_init(key)? else {
+        let Some((_, _, init, _)) = self.running_init(key)? else {
             let (_, rec) = self.find(key)?;
             return Err(EngineError::conflict(format!(
                 "cannot kill container: {key}: container {} is not running",
                 rec.id
             )));
         };
-        let _ = rec;
         init.signal(sig)
     }
 

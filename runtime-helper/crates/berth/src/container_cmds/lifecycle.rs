@@ -11,6 +11,7 @@ pub(super) fn start_one(eng: &Engine, key: &str) -> Outcome {
 }
 
 pub(super) fn stop_one(eng: &Engine, key: &str, secs: u64) -> Outcome {
+    // A container that was not running is stopped all the same (docker prints it too).
     eng.stop(key, Duration::from_secs(secs)).map_err(engine)?;
     println!("{key}");
     Ok(0)
