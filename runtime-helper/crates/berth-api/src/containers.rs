@@ -502,32 +502,20 @@ async fn logs(
     }
     let engine: Arc<Engine> = s.engine.clone();
     // Opened here, so a missing container is an error status rather than an empty stream.
-    let (tty, (cd, reader)) = {
-        let engine = engine.clone();
-        let id = id.clone();
-        blocking(move || Ok((engine.inspect(&id)?.config.tty, engine.logs(&id)?))).await?
-    };
+    let logs = blocking(move || Ok(engine.logs(&id)?)).await?;
+    let tty = logs.record.tty;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
     tokio::task::spawn_blocking(move || {
-        let mut reader = reader;
-        let send = |e: berth_engine::logfile::Entry| match encode_entry(&e, &lq, tty) {
-            Some(b) => tx.blocking_send(Ok(Bytes::from(b))).is_ok(),
-            None => true,
-        };
-        let mut open = true;
-        let history = reader.history(lq.tail, &mut |e| {
-            if open && !send(e) {
-                open = false;
-            }
-        });
-        if let Err(e) = history {
+        let written = logs.write(
+            lq.tail,
+            lq.follow,
+            &mut |e| match encode_entry(&e, &lq, tty) {
+                Some(b) => tx.blocking_send(Ok(Bytes::from(b))).is_ok(),
+                None => true,
+            },
+        );
+        if let Err(e) = written {
             let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-            return;
-        }
-        if open && lq.follow {
-            if let Err(e) = engine.follow_logs(&cd, &mut reader, &mut |e| send(e)) {
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-            }
         }
     });
     let content_type = if tty {

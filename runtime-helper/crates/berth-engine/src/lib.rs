@@ -80,37 +80,61 @@ impl Engine {
         Ok(inspect::inspect(&cd, &rec, &st))
     }
 
-    /// A reader of the container's log at this moment, and its directory (to follow
-    /// it with [`Engine::follow_logs`]).
-    pub fn logs(&self, key: &str) -> Result<(ContainerDir, logfile::LogReader)> {
-        let (cd, _) = self.find(key)?;
-        let reader = logfile::LogReader::open(&cd.log_path())?;
-        Ok((cd, reader))
+    /// The container's log from this moment: what it has written so far, and (with
+    /// [`ContainerLogs::write`]'s `follow`) what it writes next.
+    pub fn logs(&self, key: &str) -> Result<ContainerLogs> {
+        let (dir, record) = self.find(key)?;
+        let reader = logfile::LogReader::open(&dir.log_path())?;
+        Ok(ContainerLogs {
+            record,
+            dir,
+            reader,
+        })
     }
+}
 
-    /// Passes on what the container writes to its log until it is no longer running
-    /// (`logs -f`). Woken by inotify on the container's directory (the shim's log writes
-    /// and state changes), with a slow tick for what makes no file event (a shim that
-    /// died). Ends early when `out` returns false (the reader went away).
-    pub fn follow_logs(
-        &self,
-        cd: &ContainerDir,
-        reader: &mut logfile::LogReader,
+/// A container's log opened at one moment (see [`Engine::logs`]), for `logs` in the CLI
+/// and the API alike.
+pub struct ContainerLogs {
+    /// The container (its `tty` decides how the API frames the output).
+    pub record: Record,
+    dir: ContainerDir,
+    reader: logfile::LogReader,
+}
+
+impl ContainerLogs {
+    /// Passes on the last `tail` entries (all if None), then, with `follow`, what the
+    /// container writes until it is no longer running. Following is woken by inotify
+    /// on the container's directory (the shim's log writes and state changes), with a
+    /// slow tick for what makes no file event (a shim that died). Ends early when `out`
+    /// returns false (the reader went away).
+    pub fn write(
+        mut self,
+        tail: Option<usize>,
+        follow: bool,
         out: &mut dyn FnMut(logfile::Entry) -> bool,
     ) -> Result<()> {
-        let watch = watch::DirWatch::new(&cd.dir)?;
-        let mut open = true;
+        // Whether the reader still takes entries.
+        let open = std::cell::Cell::new(true);
+        let mut pass = |e| {
+            if open.get() && !out(e) {
+                open.set(false);
+            }
+        };
+        self.reader.history(tail, &mut pass)?;
+        if !follow {
+            return Ok(());
+        }
+        let watch = watch::DirWatch::new(&self.dir.dir)?;
         loop {
             // The state before the log, so nothing written just before the exit is missed.
-            let running = matches!(cd.observe(), Ok(st) if st.status == Status::Running);
+            let running = matches!(self.dir.observe(), Ok(st) if st.status == Status::Running);
             let mut any = false;
-            reader.follow(&mut |e| {
+            self.reader.follow(&mut |e| {
                 any = true;
-                if open && !out(e) {
-                    open = false;
-                }
+                pass(e)
             })?;
-            if !open || (!running && !any) {
+            if !open.get() || (!running && !any) {
                 return Ok(());
             }
             if !any {

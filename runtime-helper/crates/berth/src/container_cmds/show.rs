@@ -145,15 +145,8 @@ pub(super) fn logs(eng: &Engine, key: &str, follow: bool, timestamps: bool, tail
                 .map_err(|_| Exit(125, format!("invalid --tail value {n:?}")))?,
         ),
     };
-    let (cd, mut reader) = eng.logs(key).map_err(|e| Exit(1, e.to_string()))?;
-    let mut print = |e: Entry| {
-        print_entry(&e, timestamps);
-    };
-    reader.history(tail, &mut print).map_err(engine)?;
-    if !follow {
-        return Ok(0);
-    }
-    eng.follow_logs(&cd, &mut reader, &mut |e| print_entry(&e, timestamps))
+    let logs = eng.logs(key).map_err(|e| Exit(1, e.to_string()))?;
+    logs.write(tail, follow, &mut |e| print_entry(&e, timestamps))
         .map_err(engine)?;
     Ok(0)
 }
