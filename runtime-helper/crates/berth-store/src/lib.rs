@@ -28,6 +28,7 @@
 mod digest;
 mod error;
 mod fsutil;
+pub mod inspect;
 mod leases;
 mod links;
 mod lock;
