@@ -157,12 +157,13 @@ fn record_dead_shim(cd: &ContainerDir, killed_by: Option<Signal>) -> Result<()> 
     let saved = cd.saved_state()?;
     let now = cd.observe()?;
     if saved.status == Status::Running && now.status == Status::Exited {
-        let oom = cd
-            .cgroup()
-            .and_then(|c| Ok(c.oom_kill_count()?))
+        let cg = cd.cgroup().ok();
+        let oom = cg
+            .as_ref()
+            .and_then(|c| c.oom_kill_count().ok())
             .unwrap_or(0)
             > 0;
-        if let Ok(cg) = cd.cgroup() {
+        if let Some(cg) = &cg {
             let _ = cg.destroy();
         }
         cd.save_state(&State {

@@ -51,9 +51,10 @@ impl FileLock {
         f.write_all(note.as_bytes())
     }
 
-    /// The exclusive lock if nobody holds it now.
+    /// The exclusive lock if nobody holds it now. Never creates the file: Err(NotFound)
+    /// if it is not there (the sweep must not make a lock in a directory it removes).
     pub fn try_exclusive(path: &Path) -> std::io::Result<Option<FileLock>> {
-        let f = open(path)?;
+        let f = OpenOptions::new().read(true).open(path)?;
         match flock(f.as_fd(), FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Some(FileLock { _file: f })),
             Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
@@ -67,19 +68,6 @@ fn retry(mut f: impl FnMut() -> rustix::io::Result<()>) -> std::io::Result<()> {
         match f() {
             Err(rustix::io::Errno::INTR) => continue,
             r => return r.map_err(Into::into),
-        }
-    }
-}
-
-impl FileLock {
-    /// Like [`FileLock::try_exclusive`], but never creates the file: Err(NotFound) if
-    /// it is not there.
-    pub fn try_exclusive_existing(path: &Path) -> std::io::Result<Option<FileLock>> {
-        let f = OpenOptions::new().read(true).open(path)?;
-        match flock(f.as_fd(), FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => Ok(Some(FileLock { _file: f })),
-            Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
-            Err(e) => Err(e.into()),
         }
     }
 }

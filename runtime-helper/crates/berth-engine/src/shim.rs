@@ -69,7 +69,7 @@ pub fn main(root: &Path, args: ShimOptions) -> i32 {
     let cd = ContainerDir::new(root, &args.id);
     // Held until we exit: while it is held the container has a shim (see crate::lock).
     // The verb that started us holds the container's lock until we report "started".
-    let _alive = match FileLock::exclusive(&cd.shim_lock_path()) {
+    let alive = match FileLock::exclusive(&cd.shim_lock_path()) {
         Ok(l) => l,
         Err(e) => {
             rep.send(&format!(
@@ -80,8 +80,8 @@ pub fn main(root: &Path, args: ShimOptions) -> i32 {
         }
     };
     // What an earlier run noted (its exit) is not this run's.
-    let _ = _alive.set_note("");
-    match run(&cd, &args, &mut rep, start_lock, &_alive) {
+    let _ = alive.set_note("");
+    match run(&cd, &args, &mut rep, start_lock, &alive) {
         Ok(()) => 0,
         Err(e) => {
             let msg = format!("{e:#}").replace('\n', " ");

@@ -51,7 +51,7 @@ fn sweep_entries(root: &Path, dir: &Path) {
         let path = e.path();
         // Held while we remove it, so nobody can take it up meanwhile; a missing lock
         // file is one a removal already deleted (its remover is gone or nearly done).
-        let _held = match lock::FileLock::try_exclusive_existing(&path.join("lock")) {
+        let _held = match lock::FileLock::try_exclusive(&path.join("lock")) {
             Ok(Some(l)) => Some(l),
             Ok(None) => continue,
             Err(_) => None,

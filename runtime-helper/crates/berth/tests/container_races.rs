@@ -384,7 +384,7 @@ fn a_killed_shim_leaves_a_container_that_stop_kill_and_rm_still_reach() {
 }
 
 #[test]
-fn wait_blocks_until_exit_without_polling_the_state() {
+fn wait_blocks_until_the_exit_and_returns_its_code() {
     let e = Engine::new();
     let id = e.run_detached(&["busybox", "sh", "-c", "sleep 1; exit 9"]);
     let t = Instant::now();
