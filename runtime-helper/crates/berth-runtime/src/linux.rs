@@ -32,6 +32,8 @@ pub struct LinuxSyscall {
     generated: usize,
     /// A private tmpfs, never attached, holding our /dev/null (see `null_device`).
     private: Option<OwnedFd>,
+    /// The root's (device, inode), taken once at pivot_root, to refuse mounts onto it.
+    root_id: Option<(u64, u64)>,
 }
 
 impl LinuxSyscall {
@@ -46,6 +48,7 @@ impl LinuxSyscall {
             cgroup_ns: false,
             generated: 0,
             private: None,
+            root_id: None,
         }
     }
 
@@ -141,8 +144,7 @@ impl LinuxSyscall {
     fn attach(&self, mnt: &OwnedFd, target: &OwnedFd, path: &Path) -> Result<()> {
         // Over the root the mount would be invisible to the container (its root is the
         // directory below): a path that a link led back to `/` (Docker refuses `-v x:/`).
-        let id = |fd: &OwnedFd| rustix::fs::fstat(fd).map(|st| (st.st_dev, st.st_ino));
-        if id(target).ok() == id(self.root()?).ok() {
+        if self.root_id.is_some() && file_id(target) == self.root_id {
             return Err(RuntimeError::UnsafePath {
                 path: path.to_path_buf(),
                 reason: "it is the container's root directory".into(),
@@ -157,6 +159,13 @@ impl LinuxSyscall {
         )
         .map_err(|e| RuntimeError::sys("move_mount", path, e))
     }
+}
+
+/// What a file is, whatever path reached it: (device, inode).
+fn file_id(fd: &OwnedFd) -> Option<(u64, u64)> {
+    rustix::fs::fstat(fd)
+        .ok()
+        .map(|st| (st.st_dev, st.st_ino))
 }
 
 fn attr_flags(a: Attrs) -> MountAttrFlags {
@@ -347,6 +356,7 @@ impl Syscall for LinuxSyscall {
             FMode::empty(),
         )
         .map_err(|x| e("open /", x))?;
+        self.root_id = file_id(&root);
         self.root = Some(root);
         Ok(())
     }
