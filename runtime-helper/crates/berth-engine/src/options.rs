@@ -228,14 +228,7 @@ pub fn parse_log_opts(opts: &[String]) -> Result<crate::record::LogConfig> {
 /// `-u USER[:GROUP]`: numeric parts must be in Docker's id range (0..=2147483647);
 /// names are resolved in the container at start.
 pub fn check_user(u: &str) -> Result<()> {
-    let max = berth_runtime::user::MAX_ID;
-    for part in u.split(':') {
-        let numeric = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit() || b == b'-');
-        if numeric && !part.parse::<u32>().is_ok_and(|n| n <= max) {
-            bail!("invalid user {u:?}: {part} is out of range: user and group ids must be between 0 and {max}");
-        }
-    }
-    Ok(())
+    Ok(berth_runtime::user::check_spec(u)?)
 }
 
 /// A working directory must be absolute (Docker refuses a relative one).

@@ -163,9 +163,7 @@ impl LinuxSyscall {
 
 /// What a file is, whatever path reached it: (device, inode).
 fn file_id(fd: &OwnedFd) -> Option<(u64, u64)> {
-    rustix::fs::fstat(fd)
-        .ok()
-        .map(|st| (st.st_dev, st.st_ino))
+    rustix::fs::fstat(fd).ok().map(|st| (st.st_dev, st.st_ino))
 }
 
 fn attr_flags(a: Attrs) -> MountAttrFlags {

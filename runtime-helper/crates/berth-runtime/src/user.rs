@@ -94,6 +94,23 @@ fn group_gid(name: &str, raw: &str) -> Result<u32> {
     checked(raw, || format!("gid of group {name} in /etc/group:"))
 }
 
+/// The numeric parts of a `-u` spec, checked without the container's files (names are
+/// resolved at start, by [`resolve`]): for the engine to refuse an id out of range
+/// before it creates anything.
+pub fn check_spec(spec: &str) -> Result<()> {
+    let (user, grp) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    if parse_id(user).is_some() {
+        checked(user, || "uid".into())?;
+    }
+    if let Some(g) = grp.filter(|g| parse_id(g).is_some()) {
+        checked(g, || "gid".into())?;
+    }
+    Ok(())
+}
+
 /// `spec` is "", "name", "uid", "name:group", "uid:gid" (any mix). Every id that comes
 /// out, from `spec` or from the files, is within 0..=[`MAX_ID`], or this is an error.
 pub fn resolve(spec: &str, passwd: &str, group: &str) -> Result<ExecUser> {
