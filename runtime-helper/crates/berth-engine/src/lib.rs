@@ -27,6 +27,7 @@ pub mod sealed;
 pub mod shim;
 pub mod spec;
 pub mod sweep;
+mod sys;
 pub mod tty;
 mod watch;
 

@@ -10,7 +10,7 @@ use crate::record::{self, ContainerDir, Record, State, Status};
 use crate::shim::{self, Attach, StatusLine, StatusReader};
 use crate::Engine;
 use nix::sys::signal::Signal;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
 
 /// A started container whose caller is attached: the shim's child handle and its
@@ -46,13 +46,9 @@ impl Init {
         if st.pid <= 0 {
             return Ok(None);
         }
-        // SAFETY: pidfd_open with integer arguments; the result is checked and owned.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, st.pid, 0) };
-        if fd < 0 {
+        let Ok(pidfd) = crate::sys::pidfd_open(st.pid) else {
             return Ok(None);
-        }
-        // SAFETY: a fresh fd we own.
-        let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        };
         let ours = cd.cgroup()?.pids()?.contains(&st.pid);
         Ok(ours.then_some(Init { pidfd }))
     }
@@ -81,20 +77,7 @@ impl Init {
 
     /// Waits until the init has exited; false if `timeout` passed first.
     fn wait(&self, timeout: Option<Duration>) -> bool {
-        let ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
-        loop {
-            let mut p = libc::pollfd {
-                fd: self.pidfd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd for the duration of the call.
-            let n = unsafe { libc::poll(&mut p, 1, ms) };
-            if n < 0 && nix::errno::Errno::last() == nix::errno::Errno::EINTR {
-                continue;
-            }
-            return n != 0;
-        }
+        crate::sys::wait_readable(self.pidfd.as_fd(), timeout)
     }
 }
 

@@ -243,16 +243,6 @@ pub fn exit_code(status: WaitStatus) -> i32 {
     }
 }
 
-fn pidfd_open(pid: nix::unistd::Pid) -> Result<OwnedFd> {
-    // SAFETY: pidfd_open with integer arguments; the result is checked and owned.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error()).context("pidfd_open");
-    }
-    // SAFETY: fresh fd we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
-}
-
 enum Source {
     Output(usize),
     Stdin,
@@ -268,7 +258,7 @@ fn pump(
     args: &ShimOptions,
     log: &mut logfile::Writer,
 ) -> Result<WaitStatus> {
-    let pidfd = pidfd_open(pid)?;
+    let pidfd = crate::sys::pidfd_open(pid.as_raw()).context("pidfd_open")?;
     let mut forward_out = args.attach_output;
     let mut stdin_open = args.attach_stdin && container_in.is_some();
     let mut winch = args.winch_fd;

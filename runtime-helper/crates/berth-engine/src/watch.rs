@@ -2,8 +2,9 @@
 //! changes, the directory's removal), instead of polling it.
 use crate::error::Result;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 use std::path::Path;
+use std::time::Duration;
 
 pub(crate) struct DirWatch {
     inotify: Inotify,
@@ -28,13 +29,7 @@ impl DirWatch {
     /// Blocks until something changes in the directory, or a second passes (for what
     /// makes no file event, such as a shim that died).
     pub(crate) fn wait(&self) {
-        let mut p = libc::pollfd {
-            fd: self.inotify.as_fd().as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd for the duration of the call.
-        unsafe { libc::poll(&mut p, 1, 1000) };
+        crate::sys::wait_readable(self.inotify.as_fd(), Some(Duration::from_secs(1)));
         while self.inotify.read_events().is_ok_and(|ev| !ev.is_empty()) {}
     }
 
